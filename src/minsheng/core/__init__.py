@@ -1,0 +1,1 @@
+"""Settings, database, errors, time and i18n shared by every domain."""

@@ -1,0 +1,114 @@
+"""One settings class for the whole platform; every field is documented in docs/settings.md."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Configuration read from ``MINSHENG_*`` environment variables (and an optional ``.env``)."""
+
+    model_config = SettingsConfigDict(env_prefix="MINSHENG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR,
+        description="Directory for the SQLite database, uploaded files, models and other local state.",
+    )
+    database_url: str = Field(
+        default="",
+        description=(
+            "SQLAlchemy URL of the database. Empty means a SQLite file `minsheng.db` under the data "
+            "directory; use `postgresql+psycopg://user@host/db` for PostgreSQL."
+        ),
+    )
+    secret_key: str = Field(
+        default="",
+        description=(
+            "Key that signs session cookies and CSRF tokens. Empty means a random key generated once "
+            "and kept in `secret_key` under the data directory."
+        ),
+    )
+    jurisdiction_code: str = Field(
+        default="371500",
+        description="GB/T 2260 code of the jurisdiction root (province, city or county) whose regions are loaded.",
+    )
+    default_locale: str = Field(default="zh", description="Interface language when the user chose none: `zh` or `en`.")
+    timezone: str = Field(default="Asia/Shanghai", description="Time zone in which times are shown and schedules run.")
+    session_max_age: int = Field(default=8 * 3600, description="Seconds a login session lasts without activity.")
+    cookie_secure: bool = Field(
+        default=False, description="Mark cookies Secure (set to true when served over HTTPS)."
+    )
+    login_max_failures: int = Field(
+        default=5, description="Failed logins for one account within the lockout window that lock the account."
+    )
+    login_lockout_minutes: int = Field(
+        default=15, description="Minutes an account stays locked after too many failed logins."
+    )
+    login_rate_limit: str = Field(
+        default="20/minute", description="Login attempts allowed per client IP (limits notation, e.g. `20/minute`)."
+    )
+    public_rate_limit: str = Field(
+        default="30/minute", description="Requests allowed per client IP on public (no login) endpoints."
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Storage for rate-limit counters; `memory://` per process or `redis://host:6379` shared.",
+    )
+    password_min_length: int = Field(default=10, description="Minimum length of a user password.")
+    api_token_days: int = Field(default=365, description="Default lifetime in days of a new API token.")
+    jobs_inprocess: bool = Field(
+        default=True,
+        description="On SQLite, run background jobs inside `minsheng serve` (a separate `minsheng worker` also works).",
+    )
+    jobs_concurrency: int = Field(default=1, description="Jobs a worker process runs at once.")
+    jobs_poll_seconds: float = Field(default=1.0, description="Seconds between queue polls of an idle worker.")
+    jobs_stalled_seconds: int = Field(
+        default=60,
+        description="Seconds without a heartbeat after which a running job is considered abandoned and retried.",
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in ("zh", "en"):
+            raise ValueError("default_locale must be zh or en")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'minsheng.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """Return the signing key, creating a persistent random one on first use."""
+        if self.secret_key:
+            return self.secret_key
+        import secrets
+
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings read from the environment."""
+    return Settings()

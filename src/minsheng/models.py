@@ -1,0 +1,8 @@
+"""Import every domain's models so the metadata is complete (for Alembic and schema checks)."""
+
+from minsheng.audit import models as audit_models
+from minsheng.auth import models as auth_models
+from minsheng.core.database import Base
+from minsheng.org import models as org_models
+
+__all__ = ["Base", "audit_models", "auth_models", "org_models"]

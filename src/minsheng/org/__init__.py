@@ -1,0 +1,1 @@
+"""Departments with their aliases, and the jurisdiction's administrative regions."""

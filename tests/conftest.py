@@ -1,0 +1,98 @@
+"""Fixtures shared by the whole suite: every database test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from minsheng.core.database import make_engine, make_sessionmaker
+from minsheng.core.settings import Settings
+from minsheng.models import Base
+
+POSTGRES_URL = os.environ.get(
+    "MINSHENG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = make_engine(POSTGRES_URL, pool_pre_ping=False)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    """One PostgreSQL engine for the run, with a fresh schema created from the models."""
+    if not _postgres_available():
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    engine = make_engine(POSTGRES_URL)
+    reset_postgres(engine)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def reset_postgres(engine: Engine) -> None:
+    """Drop everything in the public schema so each run starts clean."""
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+def _truncate_all(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty database with the current schema, on each backend in turn."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    engine = request.getfixturevalue("postgres_engine")
+    _truncate_all(engine)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    if db_url.startswith("sqlite"):
+        Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session the test commits itself; the database is thrown away afterwards."""
+    factory = make_sessionmaker(engine)
+    with factory() as sess:
+        yield sess
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=db_url,
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-not-for-production",
+        login_rate_limit="1000/minute",
+        public_rate_limit="1000/minute",
+        jobs_inprocess=False,
+    )
