@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
 
+from minsheng.auth.models import User
 from minsheng.core.database import make_engine, make_sessionmaker
 from minsheng.core.settings import Settings
 from minsheng.models import Base
@@ -96,3 +98,23 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         public_rate_limit="1000/minute",
         jobs_inprocess=False,
     )
+
+
+@pytest.fixture
+def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    """The app served in-process over the test database."""
+    from minsheng.web.app import create_app
+
+    app = create_app(settings, run_jobs=False)
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def admin(session: Session, settings: Settings) -> User:
+    """An administrator account named `root` with the factories' password."""
+    from tests.factories import make_user
+
+    user = make_user(session, settings, roles=["admin"], username="root")
+    session.commit()
+    return user

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
         default="memory://",
         description="Storage for rate-limit counters; `memory://` per process or `redis://host:6379` shared.",
     )
+    max_body_mb: int = Field(default=20, description="Largest request body accepted, in megabytes (uploads included).")
     password_min_length: int = Field(default=10, description="Minimum length of a user password.")
     api_token_days: int = Field(default=365, description="Default lifetime in days of a new API token.")
     jobs_inprocess: bool = Field(
@@ -71,6 +72,17 @@ class Settings(BaseSettings):
     jobs_stalled_seconds: int = Field(
         default=60,
         description="Seconds without a heartbeat after which a running job is considered abandoned and retried.",
+    )
+    jobs_retention_days: int = Field(
+        default=7,
+        description="Days finished jobs are kept before the nightly `jobs.prune` task deletes them.",
+    )
+    job_modules: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Extra Python modules holding task definitions, imported by workers besides those listed in "
+            "`minsheng.jobs.catalog` (JSON list in the environment, e.g. `[\"site_tasks\"]`)."
+        ),
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
 

@@ -18,7 +18,9 @@ class Department(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
     region_code: Mapped[str | None] = mapped_column(String(12))
     is_active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,109 @@
+"""The `minsheng` command line: thin shells over the domain services."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from minsheng.audit.cli import verify as audit_verify
+from minsheng.core.settings import Settings, get_settings
+from minsheng.jobs.cli import worker
+
+app = typer.Typer(help="民声 Minsheng: monitoring, intake, cases and plans for internet-affairs offices.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.command("worker", help="Run background job workers until interrupted.")(worker)
+audit_app.command("verify", help="Check the audit log's hash chain and report the first broken link.")(audit_verify)
+
+
+def _setup_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Apply database migrations (and the job engine's schema on PostgreSQL)."""
+    from minsheng.bootstrap import upgrade_database
+
+    settings = get_settings()
+    upgrade_database(settings, revision=revision)
+    typer.echo(f"数据库已升级到 {revision}: {_safe_url(settings.resolved_database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Option(help="Login name")],
+    department: Annotated[str, typer.Option(help="Department code, name or alias")],
+    role: Annotated[list[str], typer.Option(help="Role (repeat for several)")],
+    display_name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    password: Annotated[str | None, typer.Option(help="Password; a random one is printed when omitted")] = None,
+) -> None:
+    """Create a user account from the command line."""
+    from minsheng.bootstrap import create_user_account
+
+    settings = get_settings()
+    try:
+        plain = create_user_account(settings, username=username, department=department, roles=role,
+                                    display_name=display_name or username, password=password)
+    except ValueError as error:
+        typer.secho(f"创建失败: {error}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"已创建用户 {username}" + (f"，初始密码: {plain}" if password is None else ""))
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Serve the web application."""
+    import uvicorn
+
+    from minsheng.web.app import create_app
+
+    settings = get_settings()
+    _setup_logging(settings)
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, log_level="info")
+
+
+@app.command("demo")
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on", envvar="PORT")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only build the demo database")] = False,
+) -> None:
+    """Create a demo database for a fictional city, print its logins and serve it."""
+    from minsheng.demo.seed import build_demo
+
+    if "MINSHENG_DATA_DIR" not in os.environ and "MINSHENG_DATABASE_URL" not in os.environ:
+        os.environ["MINSHENG_DATA_DIR"] = str(Path("var") / "demo")
+        get_settings.cache_clear()
+    settings = get_settings()
+    _setup_logging(settings)
+    logins = build_demo(settings)
+    typer.secho("演示数据已就绪 / demo data ready. 登录账户 / logins:", fg=typer.colors.GREEN)
+    for login in logins:
+        typer.echo(f"  {login.role:<11} {login.username:<12} {login.password}   {login.department}")
+    if no_serve:
+        return
+    typer.secho(f"访问 / open http://{host}:{port}", fg=typer.colors.GREEN)
+    serve(host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

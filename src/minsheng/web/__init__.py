@@ -1,0 +1,1 @@
+"""The web shell: app factory, layout, static assets, error pages."""

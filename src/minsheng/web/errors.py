@@ -1,0 +1,75 @@
+"""One error handler: an HTML page, an HTMX fragment or JSON, by what the client asked for."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from minsheng.core.errors import MinshengError, NotAuthenticated, ValidationFailed
+from minsheng.core.i18n import translate
+from minsheng.web.deps import is_htmx, render
+
+log = logging.getLogger(__name__)
+
+HTTP_MESSAGES = {404: "未找到所请求的页面", 405: "不支持的请求方法", 413: "提交的内容过大"}
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+async def render_error(request: Request, error: MinshengError) -> Response:
+    """Render a domain error for the kind of client that made the request."""
+    status = error.status_code
+    locale = request.state.ctx.locale if hasattr(request.state, "ctx") else "zh"
+    message = translate(error.message, locale)
+    if wants_json(request):
+        body = {"error": {"code": type(error).__name__, "message": message, "field": error.field}}
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(body, status_code=status, headers=headers)
+    if isinstance(error, NotAuthenticated) and request.method == "GET" and not is_htmx(request):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if is_htmx(request):
+        response = render(request, "_error_fragment.html", {"message": message, "status": status},
+                          status_code=status)
+        if isinstance(error, NotAuthenticated):
+            response.headers["HX-Redirect"] = "/login"
+        return response
+    return render(request, "error.html", {"message": message, "status": status}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every error through render_error."""
+
+    @app.exception_handler(MinshengError)
+    async def _domain(request: Request, error: MinshengError) -> Response:
+        return await render_error(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0] if error.errors() else {}
+        field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
+        detail = f"{field}: {first.get('msg', '')}" if field else "输入有误"
+        return await render_error(request, ValidationFailed(f"输入有误（{detail}）", field=field))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        wrapped = MinshengError(HTTP_MESSAGES.get(error.status_code, str(error.detail)))
+        wrapped.status_code = error.status_code
+        return await render_error(request, wrapped)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unhandled error", exc_info=error)
+        wrapped = MinshengError("服务器内部错误，请稍后再试")
+        wrapped.status_code = 500
+        return await render_error(request, wrapped)
