@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -34,25 +35,38 @@ def _postgres_available() -> bool:
         return False
 
 
+def _private_database_url() -> Iterator[str]:
+    """Create a throw-away database for this run so parallel runs never share tables."""
+    base = make_url(POSTGRES_URL)
+    name = f"minsheng_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
-    """One PostgreSQL engine for the run, with a fresh schema created from the models."""
+def postgres_url() -> Iterator[str]:
+    """URL of this run's private PostgreSQL database."""
     if not _postgres_available():
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI but not reachable at {POSTGRES_URL}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
-    engine = make_engine(POSTGRES_URL)
-    reset_postgres(engine)
+    yield from _private_database_url()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    """One PostgreSQL engine for the run, with the schema created from the models."""
+    engine = make_engine(postgres_url)
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
-
-
-def reset_postgres(engine: Engine) -> None:
-    """Drop everything in the public schema so each run starts clean."""
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
 
 
 def _truncate_all(engine: Engine) -> None:
@@ -68,7 +82,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'test.db'}"
     engine = request.getfixturevalue("postgres_engine")
     _truncate_all(engine)
-    return POSTGRES_URL
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture

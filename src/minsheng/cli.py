@@ -66,6 +66,22 @@ def user_create(
     typer.echo(f"已创建用户 {username}" + (f"，初始密码: {plain}" if password is None else ""))
 
 
+@app.command("settings")
+def show_settings(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the reference table for docs/settings.md")] = False,
+) -> None:
+    """Print the effective settings (secrets hidden), or the settings reference as Markdown."""
+    from minsheng.core.settings import settings_reference
+
+    if markdown:
+        typer.echo(settings_reference(), nl=False)
+        return
+    settings = get_settings()
+    for name, value in settings.model_dump().items():
+        shown = "***" if name == "secret_key" and value else value
+        typer.echo(f"MINSHENG_{name.upper()}={shown}")
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",

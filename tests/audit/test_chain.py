@@ -11,7 +11,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from minsheng.audit.chain import BreakKind, compute_hash, verify_chain, verify_chain_in_transactions
+from minsheng.audit.chain import (
+    BreakKind,
+    compute_hash,
+    parse_anchor,
+    verify_chain,
+    verify_chain_in_transactions,
+)
 from minsheng.audit.cli import verify
 from minsheng.audit.context import AuditActor
 from minsheng.audit.models import AuditEntry
@@ -98,6 +104,30 @@ def test_reordered_sequence_is_detected(engine: Engine, session: Session, seed: 
     assert _first_break(session, engine)[:2] == (BreakKind.out_of_order, entries[2].id)
 
 
+def test_anchor_catches_a_cut_off_tail_the_links_cannot(engine: Engine, session: Session, seed: Seed) -> None:
+    entries = seed(4)
+    anchor = (4, entries[3].hash)
+    assert verify_chain(session, anchor=anchor).is_intact
+    session.rollback()
+    tamper(engine, "DELETE FROM audit_log WHERE seq >= 3")
+    assert verify_chain(session).is_intact
+    brk = verify_chain(session, anchor=anchor).first_break
+    assert brk is not None and (brk.kind, brk.seq, brk.found) == (BreakKind.row_missing, 4, "seq 2")
+
+
+def test_anchor_with_another_hash_is_a_break(session: Session, seed: Seed) -> None:
+    entries = seed(3)
+    brk = verify_chain(session, anchor=(2, "a" * 64)).first_break
+    assert brk is not None and (brk.kind, brk.row_id) == (BreakKind.anchor_mismatch, entries[1].id)
+
+
+def test_anchor_is_parsed_strictly() -> None:
+    assert parse_anchor(f" 12:{'AB' * 32} ") == (12, "ab" * 32)
+    for bad in ("", "12", f"x:{'a' * 64}", "3:abc", f"3:{'g' * 64}"):
+        with pytest.raises(ValueError, match="锚点"):
+            parse_anchor(bad)
+
+
 def test_concurrent_appends_keep_one_chain(engine: Engine, session: Session) -> None:
     factory = make_sessionmaker(engine)
     per_thread, threads_count = 15, 4
@@ -132,15 +162,15 @@ def test_concurrent_appends_keep_one_chain(engine: Engine, session: Session) -> 
 @pytest.fixture
 def cli(
     db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[[], tuple[int, str]]]:
+) -> Iterator[Callable[..., tuple[int, str]]]:
     """Run the verify command against the test database."""
     monkeypatch.setenv("MINSHENG_DATABASE_URL", db_url)
     get_settings.cache_clear()
     app = typer.Typer()
     app.command()(verify)
 
-    def run() -> tuple[int, str]:
-        outcome = CliRunner().invoke(app, ["--batch-size", "2"])
+    def run(*args: str) -> tuple[int, str]:
+        outcome = CliRunner().invoke(app, ["--batch-size", "2", *args])
         return outcome.exit_code, outcome.output
 
     yield run
@@ -148,12 +178,14 @@ def cli(
 
 
 def test_verify_command_exits_by_result(
-    engine: Engine, seed: Seed, cli: Callable[[], tuple[int, str]]
+    engine: Engine, seed: Seed, cli: Callable[..., tuple[int, str]]
 ) -> None:
     entries = seed(3)
     code, output = cli()
     assert code == 0, output
     assert "审计链完整" in output and f"3:{entries[-1].hash}" in output
+    assert cli("--anchor", f"3:{entries[-1].hash}")[0] == 0
+    assert cli("--anchor", "3:nonsense")[0] == 2
     tamper(engine, "UPDATE audit_log SET actor_name = '李四' WHERE id = :id", id=entries[1].id)
     code, output = cli()
     assert code == 1

@@ -14,7 +14,6 @@ from minsheng.jobs import JobQueue, make_queue
 from minsheng.jobs.postgres import install_schema
 
 SAMPLE_MODULE = jobs_sample_tasks.__name__
-SAMPLE_DIR = Path(jobs_sample_tasks.__file__).parent
 STALLED_SECONDS = 2
 POLL_SECONDS = 0.2
 PROCRASTINATE_TABLES = (

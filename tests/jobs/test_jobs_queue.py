@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from minsheng.core.settings import Settings
 from minsheng.jobs import InvalidJobArguments, JobQueue, UnknownTask
+from minsheng.jobs.postgres import install_schema
 from minsheng.jobs.worker import run_worker
 
 
@@ -78,7 +79,7 @@ def test_failed_job_is_retried_until_it_succeeds(
     assert read_marks(marker_dir, "flaky") == ["1", "2", "3"]
 
 
-def test_retry_waits_for_the_backoff_then_fails_for_good(queue: JobQueue, job_settings: Settings) -> None:
+def test_retry_waits_for_its_backoff(queue: JobQueue, job_settings: Settings) -> None:
     job_id = queue.defer("test.always_fails")
     before = datetime.now(UTC)
     drain(job_settings)
@@ -162,3 +163,12 @@ def test_prune_deletes_old_finished_jobs_only(
     assert queue.get(old) is None
     assert queue.get(recent).status == "succeeded"
     assert queue.get(waiting).status == "todo"
+
+
+def test_install_schema_is_idempotent(postgres_engine: Engine, tmp_path: Path) -> None:
+    url = postgres_engine.url.render_as_string(hide_password=False)
+    settings = Settings(database_url=url, data_dir=tmp_path)
+    install_schema(settings)
+    assert install_schema(settings) is False
+    with postgres_engine.connect() as conn:
+        assert conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is not None

@@ -41,7 +41,7 @@ def test_create_normalises_and_snapshots(session: Session) -> None:
     dept = get_department(session, department_id=change.department.id)
     assert (dept.code, dept.name) == ("JXW", "市经济和信息化委员会")
     assert dept.aliases == ["市经信委", "经信委"]
-    assert change.action == "department.create"
+    assert change.action == "create"
     assert change.before is None
     assert change.after == department_snapshot(dept)
     assert change.after["aliases"] == ["市经信委", "经信委"]
@@ -68,7 +68,7 @@ def test_update_and_activation(session: Session) -> None:
     unchanged = update_department(session, department_id=dept_id, data=DepartmentUpdate(name=None))
     assert not unchanged.is_changed
     off = deactivate_department(session, department_id=dept_id)
-    assert off.action == "department.deactivate"
+    assert off.action == "deactivate"
     assert off.before == {**off.after, "is_active": True}
     assert activate_department(session, department_id=dept_id).department.is_active
     session.commit()

@@ -9,10 +9,11 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from minsheng.core.errors import Conflict
 from minsheng.org.models import Department
 from minsheng.org.regions import load_regions
 from minsheng.org.service import get_department_by_code
-from minsheng.org.tabular import MAX_TABLE_BYTES, InvalidTable
+from minsheng.org.tabular import MAX_TABLE_BYTES, InvalidTable, TableFormat
 from minsheng.org.transfer import export_departments, import_departments
 
 HEADER = "编码,名称,简称/别名,上级编码,行政区划代码,启用"
@@ -50,7 +51,7 @@ def test_csv_encodings(regions: Session, encoding: str) -> None:
     assert jxw.parent_id == get_department_by_code(regions, code="ZF").id
     assert get_department_by_code(regions, code="ZF").aliases == ["市政府", "市府"]
     assert get_department_by_code(regions, code="DCF").is_active is False
-    assert [change.action for change in report.changes] == ["department.import.create"] * 3
+    assert [change.action for change in report.changes] == ["import_create"] * 3
     regions.commit()
 
 
@@ -64,11 +65,11 @@ def test_english_and_loose_headers(session: Session) -> None:
     assert (report.updated, get_department_by_code(session, code="A").aliases) == (["A"], ["甲", "甲甲"])
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_round_trip(regions: Session, fmt: str) -> None:
+@pytest.mark.parametrize("fmt", list(TableFormat))
+def test_round_trip(regions: Session, fmt: TableFormat) -> None:
     import_departments(regions, content=csv_bytes(HEADER, *ROWS), filename="a.csv")
     regions.commit()
-    exported = export_departments(regions, fmt=fmt)  # type: ignore[arg-type]
+    exported = export_departments(regions, fmt=fmt)
     report = import_departments(regions, content=exported, filename=f"export.{fmt}")
     assert report.is_ok
     assert sorted(report.unchanged) == ["DCF", "JXW", "ZF"]
@@ -78,7 +79,7 @@ def test_round_trip(regions: Session, fmt: str) -> None:
 
 def test_export_headers(regions: Session) -> None:
     import_departments(regions, content=csv_bytes(HEADER, *ROWS), filename="a.csv")
-    exported = export_departments(regions, fmt="csv")
+    exported = export_departments(regions, fmt=TableFormat.csv)
     assert exported.startswith("\ufeff".encode())
     lines = exported.decode("utf-8-sig").splitlines()
     assert lines[0] == HEADER
@@ -108,7 +109,7 @@ def test_update_and_dry_run(session: Session) -> None:
     assert get_department_by_code(session, code="B").name == "乙局"
     report = import_departments(session, content=content, filename="a.csv")
     assert (report.created, report.updated, report.unchanged) == (["C"], ["B"], ["A"])
-    update = next(change for change in report.changes if change.action == "department.import.update")
+    update = next(change for change in report.changes if change.action == "import_update")
     assert update.before is not None and update.before["name"] == "乙局"
     assert update.after["name"] == "乙局改"
 
@@ -176,3 +177,18 @@ def test_bad_files(session: Session, content: bytes, filename: str, fragment: st
         import_departments(session, content=content, filename=filename)
     assert fragment in caught.value.message
     assert caught.value.status_code == 422
+
+
+def test_tab_separated_text(session: Session) -> None:
+    content = "编码\t名称\t别名\r\nA\t甲局\t甲,甲甲\r\n".encode()
+    report = import_departments(session, content=content, filename="paste.txt")
+    assert report.created == ["A"]
+    assert get_department_by_code(session, code="A").aliases == ["甲", "甲甲"]
+
+
+def test_name_swap_is_a_conflict(session: Session) -> None:
+    import_departments(session, content=csv_bytes("编码,名称", "A,甲局", "B,乙局"), filename="a.csv")
+    session.commit()
+    with pytest.raises(Conflict, match="分两次"):
+        import_departments(session, content=csv_bytes("编码,名称", "A,乙局", "B,甲局"), filename="a.csv")
+    assert get_department_by_code(session, code="A").name == "甲局"

@@ -70,6 +70,7 @@ class BreakKind(enum.StrEnum):
     prev_hash_mismatch = "prev_hash_mismatch"
     row_missing = "row_missing"
     out_of_order = "out_of_order"
+    anchor_mismatch = "anchor_mismatch"
 
 
 BREAK_LABELS = {
@@ -77,6 +78,7 @@ BREAK_LABELS = {
     BreakKind.prev_hash_mismatch: "前序哈希不符",
     BreakKind.row_missing: "记录缺失",
     BreakKind.out_of_order: "顺序错乱",
+    BreakKind.anchor_mismatch: "与外部锚点不符",
 }
 
 
@@ -125,7 +127,8 @@ class VerifyResult:
 class _Walker:
     """Check rows one by one in id order against the chain state built from the rows before them."""
 
-    def __init__(self) -> None:
+    def __init__(self, anchor: tuple[int, str] | None) -> None:
+        self.anchor = anchor
         self.prev_hash = GENESIS_HASH
         self.next_seq = 1
         self.checked = 0
@@ -156,7 +159,20 @@ class _Walker:
         recomputed = compute_hash(row)
         if recomputed != row.hash:
             return broken(BreakKind.content_changed, recomputed, row.hash)
+        if self.anchor is not None and row.seq == self.anchor[0] and row.hash != self.anchor[1]:
+            return broken(BreakKind.anchor_mismatch, self.anchor[1], row.hash)
         return None
+
+    def finish(self) -> None:
+        # An anchor beyond the head means rows were cut off the end, which the links alone cannot show.
+        if self.first_break is None and self.anchor is not None and self.anchor[0] >= self.next_seq:
+            self.first_break = ChainBreak(
+                kind=BreakKind.row_missing,
+                row_id=self.last_id,
+                seq=self.anchor[0],
+                expected=f"seq {self.anchor[0]}",
+                found=f"seq {self.next_seq - 1}",
+            )
 
 
 def _batch(session: Session, after_id: int, size: int) -> Sequence[Row[Any]]:
@@ -168,10 +184,12 @@ def _count(session: Session) -> int:
     return session.execute(select(func.count()).select_from(_TABLE)).scalar_one()
 
 
-def _walk(sessions: Callable[[], AbstractContextManager[Session]], batch_size: int) -> VerifyResult:
+def _walk(
+    sessions: Callable[[], AbstractContextManager[Session]], batch_size: int, anchor: tuple[int, str] | None
+) -> VerifyResult:
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
-    walker = _Walker()
+    walker = _Walker(anchor)
     with sessions() as session:
         total = _count(session)
     while walker.first_break is None:
@@ -179,6 +197,7 @@ def _walk(sessions: Callable[[], AbstractContextManager[Session]], batch_size: i
             rows = _batch(session, walker.last_id, batch_size)
         if not rows or not all(walker.feed(row) for row in rows):
             break
+    walker.finish()
     return VerifyResult(
         checked=walker.checked,
         total=max(total, walker.checked),
@@ -188,11 +207,27 @@ def _walk(sessions: Callable[[], AbstractContextManager[Session]], batch_size: i
     )
 
 
-def verify_chain(session: Session, *, batch_size: int = 1000) -> VerifyResult:
-    """Recompute every hash in id order, batch by batch, and report the first broken link."""
-    return _walk(lambda: nullcontext(session), batch_size)
+def verify_chain(
+    session: Session, *, batch_size: int = 1000, anchor: tuple[int, str] | None = None
+) -> VerifyResult:
+    """Recompute every hash in id order, batch by batch, and report the first broken link.
+
+    An anchor ``(seq, hash)`` recorded outside the database must still be in the chain.
+    """
+    return _walk(lambda: nullcontext(session), batch_size, anchor)
 
 
-def verify_chain_in_transactions(factory: Callable[[], Session], *, batch_size: int = 1000) -> VerifyResult:
+def verify_chain_in_transactions(
+    factory: Callable[[], Session], *, batch_size: int = 1000, anchor: tuple[int, str] | None = None
+) -> VerifyResult:
     """Verify like ``verify_chain`` but in one short session per batch, so SQLite writers are not held up."""
-    return _walk(factory, batch_size)
+    return _walk(factory, batch_size, anchor)
+
+
+def parse_anchor(value: str) -> tuple[int, str]:
+    """Parse an anchor written as ``SEQ:HASH`` (the head that ``describe`` prints)."""
+    seq, _, digest = value.strip().partition(":")
+    digest = digest.strip().lower()
+    if not seq.strip().isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError("锚点格式应为 序号:哈希（64 位十六进制）")
+    return int(seq), digest

@@ -39,25 +39,58 @@ def _local_day(value: str, zone: str, *, end: bool) -> datetime | None:
 
 @router.get("", response_class=HTMLResponse)
 def audit_page(
-    request: Request, db: DbSession, user: Auditor, settings: AppSettings,
-    actor: str = "", action: str = "", entity_type: str = "", entity_id: str = "",
-    since: str = "", until: str = "", q: str = "", page: int = 1,
+    request: Request,
+    db: DbSession,
+    user: Auditor,
+    settings: AppSettings,
+    actor: str = "",
+    action: str = "",
+    entity_type: str = "",
+    entity_id: str = "",
+    since: str = "",
+    until: str = "",
+    q: str = "",
+    page: int = 1,
 ) -> HTMLResponse:
     """List audit entries, newest first, with filters."""
     actor_id = int(actor) if actor.isdigit() else None
     rows, total = search_entries(
-        db, actor_id=actor_id, action=action or None, entity_type=entity_type or None,
-        entity_id=entity_id or None, since=_local_day(since, settings.timezone, end=False),
-        until=_local_day(until, settings.timezone, end=True), text=q or None, page=max(page, 1), per_page=PER_PAGE,
+        db,
+        actor_id=actor_id,
+        action=action or None,
+        entity_type=entity_type or None,
+        entity_id=entity_id or None,
+        since=_local_day(since, settings.timezone, end=False),
+        until=_local_day(until, settings.timezone, end=True),
+        text=q or None,
+        page=max(page, 1),
+        per_page=PER_PAGE,
     )
-    filters = {"actor": actor, "action": action, "entity_type": entity_type, "entity_id": entity_id,
-               "since": since, "until": until, "q": q}
+    filters = {
+        "actor": actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "since": since,
+        "until": until,
+        "q": q,
+    }
     users = db.execute(select(User.id, User.username, User.display_name).order_by(User.username)).all()
-    return render(request, "audit/list.html", {
-        "rows": rows, "total": total, "page": max(page, 1), "pages": max(1, -(-total // PER_PAGE)),
-        "filters": filters, "base_query": urlencode({k: v for k, v in filters.items() if v}),
-        "actions": list_actions(db), "entity_types": list_entity_types(db), "users": users,
-    })
+    return render(
+        request,
+        "audit/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": max(page, 1),
+            "pages": max(1, -(-total // PER_PAGE)),
+            "filters": filters,
+            "base_query": urlencode({k: v for k, v in filters.items() if v}),
+            "actions": list_actions(db),
+            "entity_types": list_entity_types(db),
+            "users": users,
+        },
+    )
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -73,8 +106,15 @@ def entry_fragment(request: Request, db: DbSession, user: Auditor, entry_id: int
     entry = db.get(AuditEntry, entry_id)
     if entry is None:
         raise NotFound("审计记录不存在")
-    record_read(db, entity_type="audit_log", entity_id=entry.id, fields=["before", "after"],
-                summary=f"查看审计记录 #{entry.id} 的变更内容")
-    pretty = {key: json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) if value else ""
-              for key, value in (("before", entry.before), ("after", entry.after))}
+    record_read(
+        db,
+        entity_type="audit_log",
+        entity_id=entry.id,
+        fields=["before", "after"],
+        summary=f"查看审计记录 #{entry.id} 的变更内容",
+    )
+    pretty = {
+        key: json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) if value else ""
+        for key, value in (("before", entry.before), ("after", entry.after))
+    }
     return render(request, "audit/_entry.html", {"entry": entry, "pretty": pretty})

@@ -132,9 +132,14 @@ class LocalWorker:
     def _fill(self, pool: ThreadPoolExecutor, running: dict[Future[None], ClaimedJob]) -> int:
         claimed = 0
         while len(running) < self.concurrency and not self._stop.is_set():
-            job = self.queue.claim(self.worker_id, self.queues)
+            try:
+                job = self.queue.claim(self.worker_id, self.queues)
+            except Exception:
+                logger.exception("claiming a job failed")
+                break
             if job is None:
                 break
+            logger.info("running job %s %s (attempt %s)", job.id, job.task_name, job.attempts + 1)
             running[pool.submit(self._execute, job)] = job
             claimed += 1
         return claimed

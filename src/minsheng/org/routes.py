@@ -17,12 +17,11 @@ from minsheng.org.models import Region
 from minsheng.org.regions import list_child_regions, load_regions, region_ancestors, search_regions
 from minsheng.org.schemas import DepartmentCreate, DepartmentUpdate, describe_validation_error
 from minsheng.org.service import DepartmentChange, department_snapshot
-from minsheng.org.tabular import TableFormat
+from minsheng.org.tabular import MAX_TABLE_BYTES, TableFormat
 from minsheng.org.transfer import export_departments, import_departments
 from minsheng.web.deps import AdminUser, AppSettings, DbSession, render
 
 router = APIRouter(prefix="/admin")
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -107,15 +106,10 @@ def export(db: DbSession, admin: AdminUser, format: str = "xlsx") -> Response:
     except ValueError as error:
         raise ValidationFailed("导出格式只支持 csv 或 xlsx") from error
     content = export_departments(db, fmt=fmt)
-    media = (
-        "text/csv; charset=utf-8"
-        if fmt is TableFormat.csv
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
     record(db, action="export", entity_type="department", entity_id=None, summary=f"导出部门 ({fmt.value})")
     return Response(
         content,
-        media_type=media,
+        media_type=EXPORT_TYPES[fmt.value],
         headers={"Content-Disposition": f'attachment; filename="departments.{fmt.value}"'},
     )
 
@@ -134,8 +128,8 @@ async def import_file(
     mode: Annotated[str, Form()] = "preview",
 ) -> HTMLResponse:
     """Preview or apply a CSV/XLSX department import."""
-    content = await file.read(MAX_IMPORT_BYTES + 1)
-    if len(content) > MAX_IMPORT_BYTES:
+    content = await file.read(MAX_TABLE_BYTES + 1)
+    if len(content) > MAX_TABLE_BYTES:
         raise ValidationFailed("文件过大（最大 5 MB）", field="file")
     report = import_departments(
         db,

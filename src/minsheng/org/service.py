@@ -138,7 +138,7 @@ def create_department(session: Session, *, data: DepartmentCreate) -> Department
     )
     session.add(dept)
     session.flush()
-    return DepartmentChange("department.create", dept, None, department_snapshot(dept))
+    return DepartmentChange("create", dept, None, department_snapshot(dept))
 
 
 def update_department(session: Session, *, department_id: int, data: DepartmentUpdate) -> DepartmentChange:
@@ -164,7 +164,7 @@ def update_department(session: Session, *, department_id: int, data: DepartmentU
         if getattr(dept, attr) != value:
             setattr(dept, attr, value)
     session.flush()
-    return DepartmentChange("department.update", dept, before, department_snapshot(dept))
+    return DepartmentChange("update", dept, before, department_snapshot(dept))
 
 
 def set_department_active(session: Session, *, department_id: int, is_active: bool) -> DepartmentChange:
@@ -173,7 +173,7 @@ def set_department_active(session: Session, *, department_id: int, is_active: bo
     before = department_snapshot(dept)
     dept.is_active = is_active
     session.flush()
-    action = "department.activate" if is_active else "department.deactivate"
+    action = "activate" if is_active else "deactivate"
     return DepartmentChange(action, dept, before, department_snapshot(dept))
 
 

@@ -7,15 +7,22 @@ import io
 import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from pathlib import PurePath
-from typing import Literal
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from minsheng.core.errors import ValidationFailed
 
-TableFormat = Literal["csv", "xlsx"]
+
+class TableFormat(StrEnum):
+    """File formats a table can be read from and written to."""
+
+    csv = "csv"
+    xlsx = "xlsx"
+
+
 MAX_TABLE_BYTES = 5 * 1024 * 1024
 
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -57,9 +64,9 @@ def detect_format(content: bytes, filename: str) -> TableFormat:
     if content.startswith(_XLS_MAGIC) or suffix == ".xls":
         raise InvalidTable("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 或 CSV 后再导入")
     if content.startswith(_XLSX_MAGIC):
-        return "xlsx"
+        return TableFormat.xlsx
     if suffix in ("", ".csv", ".txt"):
-        return "csv"
+        return TableFormat.csv
     if suffix == ".xlsx":
         raise InvalidTable("文件扩展名为 .xlsx，但内容不是有效的 Excel 文件")
     raise InvalidTable(f"不支持的文件类型 {suffix}，请上传 CSV 或 XLSX 文件")
@@ -71,7 +78,7 @@ def read_table(content: bytes, filename: str) -> list[list[str]]:
         raise InvalidTable(f"文件过大（上限 {MAX_TABLE_BYTES // (1024 * 1024)} MB），请拆分后再导入")
     if not content.strip():
         raise InvalidTable("文件为空")
-    rows = _read_xlsx(content) if detect_format(content, filename) == "xlsx" else _read_csv(content)
+    rows = _read_xlsx(content) if detect_format(content, filename) is TableFormat.xlsx else _read_csv(content)
     if not any(any(row) for row in rows):
         raise InvalidTable("文件中没有数据")
     return rows
@@ -129,7 +136,7 @@ def write_table(
     header: Sequence[str], rows: Sequence[Sequence[str]], *, fmt: TableFormat, title: str = "Sheet1"
 ) -> bytes:
     """Write a header and rows as CSV (UTF-8 with BOM so Excel opens it) or as XLSX."""
-    if fmt == "csv":
+    if TableFormat(fmt) is TableFormat.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)

@@ -270,7 +270,7 @@ def _apply(session: Session, rows: list[_Row], existing: dict[str, Department]) 
     session.flush()
     return [
         DepartmentChange(
-            "department.import.update" if row.code in before else "department.import.create",
+            "import_update" if row.code in before else "import_create",
             departments[row.code],
             before.get(row.code),
             department_snapshot(departments[row.code]),
