@@ -132,3 +132,8 @@ def admin(session: Session, settings: Settings) -> User:
     user = make_user(session, settings, roles=["admin"], username="root")
     session.commit()
     return user
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright's sync API keeps an event loop running in the main thread."""
+    items.sort(key=lambda item: "/e2e/" in str(item.path).replace("\\", "/"))

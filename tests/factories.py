@@ -20,21 +20,48 @@ PASSWORD = "Correct-Horse-42"
 _counter = itertools.count(1)
 
 
-def make_department(session: Session, *, name: str | None = None, code: str | None = None,
-                    aliases: list[str] | None = None, parent_id: int | None = None) -> Department:
+def make_department(
+    session: Session,
+    *,
+    name: str | None = None,
+    code: str | None = None,
+    aliases: list[str] | None = None,
+    parent_id: int | None = None,
+) -> Department:
     n = next(_counter)
-    change = create_department(session, data=DepartmentCreate(
-        code=code or f"D{n:03d}", name=name or f"测试部门{n}", aliases=aliases or [], parent_id=parent_id))
+    change = create_department(
+        session,
+        data=DepartmentCreate(
+            code=code or f"D{n:03d}", name=name or f"测试部门{n}", aliases=aliases or [], parent_id=parent_id
+        ),
+    )
     return change.department
 
 
-def make_user(session: Session, settings: Settings, *, roles: list[str], department: Department | None = None,
-              username: str | None = None, password: str = PASSWORD) -> User:
+def make_user(
+    session: Session,
+    settings: Settings,
+    *,
+    roles: list[str],
+    department: Department | None = None,
+    username: str | None = None,
+    password: str = PASSWORD,
+) -> User:
     department = department or make_department(session)
     n = next(_counter)
-    return create_user(session, settings=settings, data=UserCreate(
-        username=username or f"user{n}", display_name=f"测试用户{n}", password=password, roles=roles,
-        department_id=department.id, email=f"user{n}@example.org", phone="13800138000"))
+    return create_user(
+        session,
+        settings=settings,
+        data=UserCreate(
+            username=username or f"user{n}",
+            display_name=f"测试用户{n}",
+            password=password,
+            roles=roles,
+            department_id=department.id,
+            email=f"user{n}@example.org",
+            phone="13800138000",
+        ),
+    )
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -49,6 +76,9 @@ def csrf_from(client: TestClient, path: str = "/login") -> str:
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
     token = csrf_from(client)
-    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text

@@ -13,20 +13,28 @@ from minsheng.audit.cli import verify as audit_verify
 from minsheng.core.settings import Settings, get_settings
 from minsheng.jobs.cli import worker
 
-app = typer.Typer(help="民声 Minsheng: monitoring, intake, cases and plans for internet-affairs offices.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="民声 Minsheng: monitoring, intake, cases and plans for internet-affairs offices.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
+regions_app = typer.Typer(help="Administrative regions of the jurisdiction.", no_args_is_help=True)
+app.add_typer(regions_app, name="regions")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.command("worker", help="Run background job workers until interrupted.")(worker)
-audit_app.command("verify", help="Check the audit log's hash chain and report the first broken link.")(audit_verify)
+audit_app.command("verify", help="Check the audit log's hash chain and report the first broken link.")(
+    audit_verify
+)
 
 
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @db_app.command("upgrade")
@@ -51,24 +59,46 @@ def user_create(
     department: Annotated[str, typer.Option(help="Department code, name or alias")],
     role: Annotated[list[str], typer.Option(help="Role (repeat for several)")],
     display_name: Annotated[str | None, typer.Option(help="Display name")] = None,
-    password: Annotated[str | None, typer.Option(help="Password; a random one is printed when omitted")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password; a random one is printed when omitted")
+    ] = None,
 ) -> None:
     """Create a user account from the command line."""
     from minsheng.bootstrap import create_user_account
 
     settings = get_settings()
     try:
-        plain = create_user_account(settings, username=username, department=department, roles=role,
-                                    display_name=display_name or username, password=password)
+        plain = create_user_account(
+            settings,
+            username=username,
+            department=department,
+            roles=role,
+            display_name=display_name or username,
+            password=password,
+        )
     except ValueError as error:
         typer.secho(f"创建失败: {error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from error
     typer.echo(f"已创建用户 {username}" + (f"，初始密码: {plain}" if password is None else ""))
 
 
+@regions_app.command("load")
+def regions_load() -> None:
+    """Load or refresh the regions under MINSHENG_JURISDICTION_CODE."""
+    from minsheng.bootstrap import load_jurisdiction_regions
+
+    report = load_jurisdiction_regions(get_settings())
+    typer.echo(
+        f"行政区划 {report.root_code}: 新增 {len(report.created)}, 更新 {len(report.updated)}, "
+        f"未变 {report.unchanged}"
+    )
+
+
 @app.command("settings")
 def show_settings(
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print the reference table for docs/settings.md")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the reference table for docs/settings.md")
+    ] = False,
 ) -> None:
     """Print the effective settings (secrets hidden), or the settings reference as Markdown."""
     from minsheng.core.settings import settings_reference

@@ -34,8 +34,17 @@ def test_duplicate_username_is_a_conflict_regardless_of_case(session, settings):
 def test_password_policy_rejects_weak_passwords(session, settings, password):
     dept = make_department(session)
     with pytest.raises(ValidationFailed):
-        service.create_user(session, settings=settings, data=UserCreate(
-            username="wang", display_name="王", password=password, roles=["handler"], department_id=dept.id))
+        service.create_user(
+            session,
+            settings=settings,
+            data=UserCreate(
+                username="wang",
+                display_name="王",
+                password=password,
+                roles=["handler"],
+                department_id=dept.id,
+            ),
+        )
 
 
 def test_unknown_role_and_bad_username_are_rejected():
@@ -47,8 +56,13 @@ def test_unknown_role_and_bad_username_are_rejected():
 
 def test_missing_department_is_rejected(session, settings):
     with pytest.raises(ValidationFailed):
-        service.create_user(session, settings=settings, data=UserCreate(
-            username="li", display_name="李", password=PASSWORD, roles=["handler"], department_id=999))
+        service.create_user(
+            session,
+            settings=settings,
+            data=UserCreate(
+                username="li", display_name="李", password=PASSWORD, roles=["handler"], department_id=999
+            ),
+        )
 
 
 def test_authenticate_success_resets_failures(session, settings):
@@ -103,7 +117,9 @@ def test_reset_password_forces_change(session, settings):
 def test_update_user_changes_roles_and_department(session, settings):
     user = make_user(session, settings, roles=["handler"])
     other = make_department(session)
-    service.update_user(session, user=user, data=UserUpdate(roles=["supervisor", "handler"], department_id=other.id))
+    service.update_user(
+        session, user=user, data=UserUpdate(roles=["supervisor", "handler"], department_id=other.id)
+    )
     assert user.roles == ["handler", "supervisor"]
     assert user.department_id == other.id
     with pytest.raises(NotFound):
@@ -147,5 +163,7 @@ def test_scoping_limits_handlers_to_their_department_tree(session, settings):
     assert visible_department_ids(session, supervisor) is None
     stmt = scope_to_user(select(User), session=session, user=handler, department_column=User.department_id)
     assert {u.department_id for u in session.scalars(stmt)} == {city.id, unit.id}
-    everyone = scope_to_user(select(User), session=session, user=supervisor, department_column=User.department_id)
+    everyone = scope_to_user(
+        select(User), session=session, user=supervisor, department_column=User.department_id
+    )
     assert len(session.scalars(everyone).all()) == 3

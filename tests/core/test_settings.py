@@ -14,11 +14,15 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
 def test_every_setting_is_documented(name):
     field = Settings.model_fields[name]
     assert field.description and len(field.description) > 15, f"{name} needs a description"
-    assert f"`MINSHENG_{name.upper()}`" in DOCS.read_text(encoding="utf-8"), f"{name} missing from docs/settings.md"
+    assert f"`MINSHENG_{name.upper()}`" in DOCS.read_text(encoding="utf-8"), (
+        f"{name} missing from docs/settings.md"
+    )
 
 
 def test_settings_page_is_current():
-    assert DOCS.read_text(encoding="utf-8") == settings_reference(), "run: minsheng settings --markdown > docs/settings.md"
+    assert DOCS.read_text(encoding="utf-8") == settings_reference(), (
+        "run: minsheng settings --markdown > docs/settings.md"
+    )
 
 
 def test_environment_overrides_and_sqlite_default(monkeypatch, tmp_path):

@@ -21,8 +21,14 @@ from tests.conftest import IN_CI
 from tests.factories import make_department, make_user
 
 CHROMIUM = os.environ.get("MINSHENG_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-gpu", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -41,7 +47,9 @@ class LiveServer:
 def live_server(engine: Engine, settings: Settings) -> Iterator[LiveServer]:
     """Serve the app over HTTP from a background thread for the duration of a test."""
     port = _free_port()
-    config = uvicorn.Config(create_app(settings, run_jobs=False), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings, run_jobs=False), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -72,7 +80,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1360, "height": 900})
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1360, "height": 900}
+    )
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import jobs_sample_tasks
 import pytest
 from sqlalchemy import Engine, text
 
 from minsheng.core.settings import Settings
 from minsheng.jobs import JobQueue, make_queue
 from minsheng.jobs.postgres import install_schema
+from tests.jobs import sample_tasks
 
-SAMPLE_MODULE = jobs_sample_tasks.__name__
+SAMPLE_MODULE = sample_tasks.__name__
 STALLED_SECONDS = 2
 POLL_SECONDS = 0.2
 PROCRASTINATE_TABLES = (

@@ -60,9 +60,16 @@ def test_wrong_password_shows_error_and_counts(client, admin, session):
 
 def test_open_redirect_after_login_is_blocked(client, admin):
     token = csrf_from(client)
-    response = client.post("/login", data={"username": "root", "password": "Correct-Horse-42",
-                                           "csrf_token": token, "next": "//evil.example/x"},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "username": "root",
+            "password": "Correct-Horse-42",
+            "csrf_token": token,
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"
 
 
@@ -103,8 +110,11 @@ def test_english_can_be_switched_on(client, admin):
 
 
 def test_oversized_body_is_refused(client, settings):
-    response = client.post("/login", content=b"x" * (settings.max_body_mb * 1024 * 1024 + 1),
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/login",
+        content=b"x" * (settings.max_body_mb * 1024 * 1024 + 1),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 413
 
 

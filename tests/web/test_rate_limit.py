@@ -10,7 +10,9 @@ def test_login_is_rate_limited_per_client(engine, settings):
     limited = settings.model_copy(update={"login_rate_limit": "3/minute"})
     with TestClient(create_app(limited, run_jobs=False)) as client:
         token = csrf_from(client)
-        codes = [client.post("/login", data={"username": "x", "password": "y", "csrf_token": token}).status_code
-                 for _ in range(4)]
+        codes = [
+            client.post("/login", data={"username": "x", "password": "y", "csrf_token": token}).status_code
+            for _ in range(4)
+        ]
     assert codes[:3] == [401, 401, 401]
     assert codes[3] == 429

@@ -96,6 +96,7 @@ def audit_page(
 @router.get("/verify", response_class=HTMLResponse)
 def verify_fragment(request: Request, db: DbSession, user: Auditor) -> HTMLResponse:
     """Check the whole hash chain and show the result."""
+    # The request's own session: on SQLite it already holds the write lock, so a second one would wait on it.
     result = verify_chain(db)
     return render(request, "audit/_verify.html", {"result": result})
 

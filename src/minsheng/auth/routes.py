@@ -42,25 +42,44 @@ def login_page(request: Request, user: OptionalUser, next: str = "/") -> Respons
 
 @router.post("/login", dependencies=[Depends(rate_limit("login"))])
 def login(
-    request: Request, db: DbSession, settings: AppSettings,
-    username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
+    request: Request,
+    db: DbSession,
+    settings: AppSettings,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     """Check credentials, start a session and record the login."""
     try:
         user = service.authenticate(db, username=username, password=password, settings=settings)
     except MinshengError as error:
-        record(db, action="login_failed", entity_type="user", entity_id=None,
-               summary=f"登录失败: {username[:64]}")
+        record(
+            db,
+            action="login_failed",
+            entity_type="user",
+            entity_id=None,
+            summary=f"登录失败: {username[:64]}",
+        )
         request.state.force_commit = True
-        return render(request, "auth/login.html", {"error": error.message, "username": username,
-                                                   "next": _safe_next(next)}, status_code=error.status_code)
+        return render(
+            request,
+            "auth/login.html",
+            {"error": error.message, "username": username, "next": _safe_next(next)},
+            status_code=error.status_code,
+        )
     request.session.clear()
-    request.session.update({"uid": user.id, "auth_at": int(utcnow().timestamp()) + 1,
-                            "seen": int(utcnow().timestamp())})
+    request.session.update(
+        {"uid": user.id, "auth_at": int(utcnow().timestamp()) + 1, "seen": int(utcnow().timestamp())}
+    )
     ctx = request.state.ctx
-    record(db, action="login", entity_type="user", entity_id=user.id, summary=f"{user.username} 登录",
-           actor=AuditActor(user_id=user.id, name=user.username, request_id=ctx.request_id, ip=ctx.ip))
+    record(
+        db,
+        action="login",
+        entity_type="user",
+        entity_id=user.id,
+        summary=f"{user.username} 登录",
+        actor=AuditActor(user_id=user.id, name=user.username, request_id=ctx.request_id, ip=ctx.ip),
+    )
     target = "/account/password" if user.must_change_password else _safe_next(next)
     return RedirectResponse(target, status_code=303)
 
@@ -81,8 +100,12 @@ def password_page(request: Request, user: CurrentUser) -> HTMLResponse:
 
 @router.post("/account/password", response_class=HTMLResponse)
 def change_password(
-    request: Request, db: DbSession, user: CurrentUser, settings: AppSettings,
-    current: Annotated[str, Form(max_length=256)], new: Annotated[str, Form(max_length=256)],
+    request: Request,
+    db: DbSession,
+    user: CurrentUser,
+    settings: AppSettings,
+    current: Annotated[str, Form(max_length=256)],
+    new: Annotated[str, Form(max_length=256)],
     confirm: Annotated[str, Form(max_length=256)],
 ) -> Response:
     """Change one's own password and keep the current session valid."""
@@ -107,36 +130,70 @@ async def create_token(request: Request, db: DbSession, user: CurrentUser) -> HT
     days_raw = str(form.get("days") or "").strip()
     if days_raw and not days_raw.isdigit():
         raise ValidationFailed("有效期必须是天数", field="days")
-    plain, token = issue_token(db, user=user, name=str(form.get("name") or "").strip() or "API",
-                               scopes=[str(s) for s in form.getlist("scopes")],
-                               days=int(days_raw) if days_raw else None)
-    record(db, action="create", entity_type="api_token", entity_id=token.id,
-           summary=f"创建 API 令牌 {token.name}", after={"name": token.name, "scopes": token.scopes})
-    return render(request, "auth/tokens.html", {"tokens": list_tokens(db, user_id=user.id), "scopes": SCOPES,
-                                                "new_token": plain})
+    plain, token = issue_token(
+        db,
+        user=user,
+        name=str(form.get("name") or "").strip() or "API",
+        scopes=[str(s) for s in form.getlist("scopes")],
+        days=int(days_raw) if days_raw else None,
+    )
+    record(
+        db,
+        action="create",
+        entity_type="api_token",
+        entity_id=token.id,
+        summary=f"创建 API 令牌 {token.name}",
+        after={"name": token.name, "scopes": token.scopes},
+    )
+    return render(
+        request,
+        "auth/tokens.html",
+        {"tokens": list_tokens(db, user_id=user.id), "scopes": SCOPES, "new_token": plain},
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke(request: Request, db: DbSession, user: CurrentUser, token_id: int) -> Response:
     """Revoke a token immediately."""
     token = revoke_token(db, user=user, token_id=token_id)
-    record(db, action="revoke", entity_type="api_token", entity_id=token.id, summary=f"撤销 API 令牌 {token.name}")
+    record(
+        db,
+        action="revoke",
+        entity_type="api_token",
+        entity_id=token.id,
+        summary=f"撤销 API 令牌 {token.name}",
+    )
     return RedirectResponse("/account/tokens", status_code=303)
 
 
 def _user_form_context(db: DbSession, **extra: object) -> dict[str, object]:
-    return {"departments": list_departments(db, is_active=True), "roles": list(Role), "role_labels": ROLE_LABELS,
-            **extra}
+    return {
+        "departments": list_departments(db, is_active=True),
+        "roles": list(Role),
+        "role_labels": ROLE_LABELS,
+        **extra,
+    }
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def users_page(request: Request, db: DbSession, admin: AdminUser, q: str = "", role: str = "",
-               status: str = "") -> HTMLResponse:
+def users_page(
+    request: Request, db: DbSession, admin: AdminUser, q: str = "", role: str = "", status: str = ""
+) -> HTMLResponse:
     """List accounts with filters."""
     is_active = {"active": True, "disabled": False}.get(status)
     users = service.list_users(db, query=q or None, role=role or None, is_active=is_active)
-    return render(request, "auth/users.html", {"users": users, "q": q, "role": role, "status": status,
-                                               "roles": list(Role), "role_labels": ROLE_LABELS})
+    return render(
+        request,
+        "auth/users.html",
+        {
+            "users": users,
+            "q": q,
+            "role": role,
+            "status": status,
+            "roles": list(Role),
+            "role_labels": ROLE_LABELS,
+        },
+    )
 
 
 @router.get("/admin/users/new", response_class=HTMLResponse)
@@ -148,22 +205,38 @@ def new_user_page(request: Request, db: DbSession, admin: AdminUser) -> HTMLResp
 async def create_user(request: Request, db: DbSession, admin: AdminUser, settings: AppSettings) -> Response:
     """Create an account from the admin form."""
     form = await request.form()
-    values = {key: str(form.get(key) or "").strip() for key in
-              ("username", "display_name", "password", "department_id", "email", "phone")}
+    values = {
+        key: str(form.get(key) or "").strip()
+        for key in ("username", "display_name", "password", "department_id", "email", "phone")
+    }
     roles = [str(r) for r in form.getlist("roles")]
     try:
-        data = UserCreate(username=values["username"], display_name=values["display_name"],
-                          password=values["password"], roles=roles,
-                          department_id=int(values["department_id"] or 0),
-                          email=values["email"] or None, phone=values["phone"] or None)
+        data = UserCreate(
+            username=values["username"],
+            display_name=values["display_name"],
+            password=values["password"],
+            roles=roles,
+            department_id=int(values["department_id"] or 0),
+            email=values["email"] or None,
+            phone=values["phone"] or None,
+        )
         user = service.create_user(db, data=data, settings=settings)
     except (ValidationError, MinshengError, ValueError) as error:
         message = _first_error(error)
-        return render(request, "auth/user_form.html",
-                      _user_form_context(db, form={**values, "roles": roles}, editing=None, error=message),
-                      status_code=422)
-    record(db, action="create", entity_type="user", entity_id=user.id, summary=f"创建用户 {user.username}",
-           after=service.user_snapshot(user))
+        return render(
+            request,
+            "auth/user_form.html",
+            _user_form_context(db, form={**values, "roles": roles}, editing=None, error=message),
+            status_code=422,
+        )
+    record(
+        db,
+        action="create",
+        entity_type="user",
+        entity_id=user.id,
+        summary=f"创建用户 {user.username}",
+        after=service.user_snapshot(user),
+    )
     return RedirectResponse(f"/admin/users/{user.id}?created=1", status_code=303)
 
 
@@ -180,11 +253,19 @@ def _first_error(error: Exception) -> str:
 def user_page(request: Request, db: DbSession, admin: AdminUser, user_id: int) -> HTMLResponse:
     """Show and edit one account; its contact details are personal data, so the view is audited."""
     user = service.get_user(db, user_id)
-    record_read(db, entity_type="user", entity_id=user.id, fields=["email", "phone"],
-                summary=f"查看用户 {user.username} 的联系方式")
+    record_read(
+        db,
+        entity_type="user",
+        entity_id=user.id,
+        fields=["email", "phone"],
+        summary=f"查看用户 {user.username} 的联系方式",
+    )
     form = {**service.user_snapshot(user)}
-    return render(request, "auth/user_form.html", _user_form_context(db, form=form, editing=user,
-                  created=request.query_params.get("created")))
+    return render(
+        request,
+        "auth/user_form.html",
+        _user_form_context(db, form=form, editing=user, created=request.query_params.get("created")),
+    )
 
 
 @router.post("/admin/users/{user_id}", response_class=HTMLResponse)
@@ -194,34 +275,61 @@ async def update_user(request: Request, db: DbSession, admin: AdminUser, user_id
     before = service.user_snapshot(user)
     form = await request.form()
     try:
-        data = UserUpdate(display_name=str(form.get("display_name") or "").strip() or None,
-                          roles=[str(r) for r in form.getlist("roles")],
-                          department_id=int(str(form.get("department_id") or 0)) or None,
-                          email=str(form.get("email") or "").strip() or None,
-                          phone=str(form.get("phone") or "").strip() or None)
+        data = UserUpdate(
+            display_name=str(form.get("display_name") or "").strip() or None,
+            roles=[str(r) for r in form.getlist("roles")],
+            department_id=int(str(form.get("department_id") or 0)) or None,
+            email=str(form.get("email") or "").strip() or None,
+            phone=str(form.get("phone") or "").strip() or None,
+        )
         if user.id == admin.id and "admin" not in (data.roles or []):
             raise ValidationFailed("不能移除自己的管理员角色")
         service.update_user(db, user=user, data=data)
     except (ValidationError, MinshengError, ValueError) as error:
-        return render(request, "auth/user_form.html", _user_form_context(
-            db, form={**before, **{k: str(v) for k, v in form.items() if k != "roles"},
-                      "roles": form.getlist("roles")}, editing=user, error=_first_error(error)),
-            status_code=422)
-    record(db, action="update", entity_type="user", entity_id=user.id, summary=f"修改用户 {user.username}",
-           before=before, after=service.user_snapshot(user))
+        return render(
+            request,
+            "auth/user_form.html",
+            _user_form_context(
+                db,
+                form={
+                    **before,
+                    **{k: str(v) for k, v in form.items() if k != "roles"},
+                    "roles": form.getlist("roles"),
+                },
+                editing=user,
+                error=_first_error(error),
+            ),
+            status_code=422,
+        )
+    record(
+        db,
+        action="update",
+        entity_type="user",
+        entity_id=user.id,
+        summary=f"修改用户 {user.username}",
+        before=before,
+        after=service.user_snapshot(user),
+    )
     return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
 
 
 @router.post("/admin/users/{user_id}/active")
-def toggle_active(db: DbSession, admin: AdminUser, user_id: int,
-                  is_active: Annotated[bool, Form()]) -> Response:
+def toggle_active(
+    db: DbSession, admin: AdminUser, user_id: int, is_active: Annotated[bool, Form()]
+) -> Response:
     """Enable or disable an account."""
     user = service.get_user(db, user_id)
     before = service.user_snapshot(user)
     service.set_active(db, user=user, is_active=is_active, acting_user_id=admin.id)
-    record(db, action="enable" if is_active else "disable", entity_type="user", entity_id=user.id,
-           summary=f"{'启用' if is_active else '停用'}用户 {user.username}", before=before,
-           after=service.user_snapshot(user))
+    record(
+        db,
+        action="enable" if is_active else "disable",
+        entity_type="user",
+        entity_id=user.id,
+        summary=f"{'启用' if is_active else '停用'}用户 {user.username}",
+        before=before,
+        after=service.user_snapshot(user),
+    )
     return RedirectResponse(f"/admin/users/{user.id}", status_code=303)
 
 
@@ -230,7 +338,15 @@ def reset_password(request: Request, db: DbSession, admin: AdminUser, user_id: i
     """Set a one-time password and show it to the administrator once."""
     user = service.get_user(db, user_id)
     password = service.reset_password(db, user=user)
-    record(db, action="reset_password", entity_type="user", entity_id=user.id,
-           summary=f"重置用户 {user.username} 的密码")
-    return render(request, "auth/user_form.html", _user_form_context(
-        db, form=service.user_snapshot(user), editing=user, new_password=password))
+    record(
+        db,
+        action="reset_password",
+        entity_type="user",
+        entity_id=user.id,
+        summary=f"重置用户 {user.username} 的密码",
+    )
+    return render(
+        request,
+        "auth/user_form.html",
+        _user_form_context(db, form=service.user_snapshot(user), editing=user, new_password=password),
+    )

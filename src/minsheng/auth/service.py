@@ -44,8 +44,12 @@ def check_password_policy(password: str, *, settings: Settings, username: str = 
     if len(password) < settings.password_min_length:
         raise ValidationFailed(f"密码至少需要 {settings.password_min_length} 个字符", field="password")
     classes = sum(
-        [any(c.islower() for c in password), any(c.isupper() for c in password),
-         any(c.isdigit() for c in password), any(not c.isalnum() for c in password)]
+        [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
     )
     if classes < 2:
         raise ValidationFailed("密码需包含字母、数字或符号中的至少两类", field="password")
@@ -55,9 +59,7 @@ def check_password_policy(password: str, *, settings: Settings, username: str = 
 
 def get_user(session: Session, user_id: int) -> User:
     """Load a user with its department, or raise NotFound."""
-    user = session.scalar(
-        select(User).options(selectinload(User.department)).where(User.id == user_id)
-    )
+    user = session.scalar(select(User).options(selectinload(User.department)).where(User.id == user_id))
     if user is None:
         raise NotFound("用户不存在")
     return user
@@ -126,9 +128,7 @@ def reset_password(session: Session, *, user: User) -> str:
     return password
 
 
-def change_password(
-    session: Session, *, user: User, current: str, new: str, settings: Settings
-) -> None:
+def change_password(session: Session, *, user: User, current: str, new: str, settings: Settings) -> None:
     """Change one's own password after checking the current one."""
     if not verify_password(user.password_hash, current):
         raise ValidationFailed("当前密码不正确", field="current")
@@ -178,8 +178,12 @@ def _count_failure(user: User, *, settings: Settings, now: datetime) -> None:
 
 
 def list_users(
-    session: Session, *, query: str | None = None, role: str | None = None,
-    department_id: int | None = None, is_active: bool | None = None,
+    session: Session,
+    *,
+    query: str | None = None,
+    role: str | None = None,
+    department_id: int | None = None,
+    is_active: bool | None = None,
 ) -> list[User]:
     """List accounts for the admin page, filtered."""
     stmt = select(User).options(selectinload(User.department)).order_by(User.username)

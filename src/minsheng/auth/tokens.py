@@ -13,7 +13,7 @@ from minsheng.auth.models import ApiToken, User
 from minsheng.core.errors import NotAuthenticated, NotFound, ValidationFailed
 from minsheng.core.timeutil import utcnow
 
-TOKEN_PREFIX = "msk_"
+TOKEN_PREFIX = "msk_"  # noqa: S105 - a public marker, not a secret
 SCOPES: dict[str, str] = {
     "read": "读取数据",
     "write": "新建和修改数据",

@@ -36,22 +36,32 @@ class Settings(BaseSettings):
     )
     jurisdiction_code: str = Field(
         default="371500",
-        description="GB/T 2260 code of the jurisdiction root (province, city or county) whose regions are loaded.",
+        description=(
+            "GB/T 2260 code of the jurisdiction root (province, city or county) whose regions are loaded."
+        ),
     )
-    default_locale: str = Field(default="zh", description="Interface language when the user chose none: `zh` or `en`.")
-    timezone: str = Field(default="Asia/Shanghai", description="Time zone in which times are shown and schedules run.")
-    session_max_age: int = Field(default=8 * 3600, description="Seconds a login session lasts without activity.")
+    default_locale: str = Field(
+        default="zh", description="Interface language when the user chose none: `zh` or `en`."
+    )
+    timezone: str = Field(
+        default="Asia/Shanghai", description="Time zone in which times are shown and schedules run."
+    )
+    session_max_age: int = Field(
+        default=8 * 3600, description="Seconds a login session lasts without activity."
+    )
     cookie_secure: bool = Field(
         default=False, description="Mark cookies Secure (set to true when served over HTTPS)."
     )
     login_max_failures: int = Field(
-        default=5, description="Failed logins for one account within the lockout window that lock the account."
+        default=5,
+        description="Failed logins for one account within the lockout window that lock the account.",
     )
     login_lockout_minutes: int = Field(
         default=15, description="Minutes an account stays locked after too many failed logins."
     )
     login_rate_limit: str = Field(
-        default="20/minute", description="Login attempts allowed per client IP (limits notation, e.g. `20/minute`)."
+        default="20/minute",
+        description="Login attempts allowed per client IP (limits notation, e.g. `20/minute`).",
     )
     public_rate_limit: str = Field(
         default="30/minute", description="Requests allowed per client IP on public (no login) endpoints."
@@ -60,18 +70,27 @@ class Settings(BaseSettings):
         default="memory://",
         description="Storage for rate-limit counters; `memory://` per process or `redis://host:6379` shared.",
     )
-    max_body_mb: int = Field(default=20, description="Largest request body accepted, in megabytes (uploads included).")
+    max_body_mb: int = Field(
+        default=20, description="Largest request body accepted, in megabytes (uploads included)."
+    )
     password_min_length: int = Field(default=10, description="Minimum length of a user password.")
     api_token_days: int = Field(default=365, description="Default lifetime in days of a new API token.")
     jobs_inprocess: bool = Field(
         default=True,
-        description="On SQLite, run background jobs inside `minsheng serve` (a separate `minsheng worker` also works).",
+        description=(
+            "On SQLite, run background jobs inside `minsheng serve` "
+            "(a separate `minsheng worker` also works)."
+        ),
     )
     jobs_concurrency: int = Field(default=1, description="Jobs a worker process runs at once.")
-    jobs_poll_seconds: float = Field(default=1.0, description="Seconds between queue polls of an idle worker.")
+    jobs_poll_seconds: float = Field(
+        default=1.0, description="Seconds between queue polls of an idle worker."
+    )
     jobs_stalled_seconds: int = Field(
         default=60,
-        description="Seconds without a heartbeat after which a running job is considered abandoned and retried.",
+        description=(
+            "Seconds without a heartbeat after which a running job is considered abandoned and retried."
+        ),
     )
     jobs_retention_days: int = Field(
         default=7,
@@ -81,7 +100,7 @@ class Settings(BaseSettings):
         default_factory=list,
         description=(
             "Extra Python modules holding task definitions, imported by workers besides those listed in "
-            "`minsheng.jobs.catalog` (JSON list in the environment, e.g. `[\"site_tasks\"]`)."
+            '`minsheng.jobs.catalog` (JSON list in the environment, e.g. `["site_tasks"]`).'
         ),
     )
     log_level: str = Field(default="INFO", description="Python logging level.")

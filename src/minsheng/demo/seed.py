@@ -12,13 +12,12 @@ from minsheng.audit.service import record
 from minsheng.auth.models import User
 from minsheng.auth.passwords import generate_password, hash_password
 from minsheng.auth.service import user_snapshot
-from minsheng.bootstrap import upgrade_database
+from minsheng.bootstrap import load_jurisdiction_regions, upgrade_database
 from minsheng.core.database import make_engine, make_sessionmaker, unit_of_work
 from minsheng.core.settings import Settings
 from minsheng.core.timeutil import utcnow
 from minsheng.demo.departments import DEPARTMENTS, USERS
 from minsheng.org.models import Department
-from minsheng.org.regions import load_regions
 from minsheng.org.schemas import DepartmentCreate, DepartmentUpdate
 from minsheng.org.service import create_department, department_snapshot, update_department
 
@@ -36,13 +35,11 @@ class DemoLogin:
 def build_demo(settings: Settings) -> list[DemoLogin]:
     """Migrate, load the jurisdiction's regions and seed the demo city; return fresh logins."""
     upgrade_database(settings)
+    with audit_context(DEMO_ACTOR):
+        load_jurisdiction_regions(settings)
     engine = make_engine(settings.resolved_database_url)
     try:
         with unit_of_work(make_sessionmaker(engine)) as session, audit_context(DEMO_ACTOR):
-            report = load_regions(session, root_code=settings.jurisdiction_code)
-            if report.created or report.updated:
-                record(session, actor=None, action="load", entity_type="region", entity_id=report.root_code,
-                       summary=f"载入行政区划 {len(report.created)} 新增, {len(report.updated)} 更新")
             departments = _seed_departments(session)
             return _seed_users(session, departments)
     finally:
@@ -55,18 +52,38 @@ def _seed_departments(session: Session) -> dict[str, Department]:
         parent_id = by_code[parent_code].id if parent_code else None
         existing = by_code.get(code)
         if existing is None:
-            change = create_department(session, data=DepartmentCreate(
-                code=code, name=name, aliases=aliases, parent_id=parent_id, region_code=region_code,
-                sort_order=len(by_code)))
+            change = create_department(
+                session,
+                data=DepartmentCreate(
+                    code=code,
+                    name=name,
+                    aliases=aliases,
+                    parent_id=parent_id,
+                    region_code=region_code,
+                    sort_order=len(by_code),
+                ),
+            )
         else:
-            change = update_department(session, department_id=existing.id, data=DepartmentUpdate(
-                name=name, aliases=aliases, parent_id=parent_id, region_code=region_code, is_active=True))
+            change = update_department(
+                session,
+                department_id=existing.id,
+                data=DepartmentUpdate(
+                    name=name, aliases=aliases, parent_id=parent_id, region_code=region_code, is_active=True
+                ),
+            )
             if not change.is_changed:
                 continue
         by_code[code] = change.department
-        record(session, actor=None, action=change.action, entity_type="department",
-               entity_id=change.department.id, summary=f"演示数据: {name}", before=change.before,
-               after=department_snapshot(change.department))
+        record(
+            session,
+            actor=None,
+            action=change.action,
+            entity_type="department",
+            entity_id=change.department.id,
+            summary=f"演示数据: {name}",
+            before=change.before,
+            after=department_snapshot(change.department),
+        )
     return by_code
 
 
@@ -77,16 +94,28 @@ def _seed_users(session: Session, departments: dict[str, Department]) -> list[De
         user = session.scalar(select(User).where(func.lower(User.username) == username))
         before = user_snapshot(user) if user else None
         if user is None:
-            user = User(username=username, display_name=display_name, password_hash="", roles=roles,
-                        department_id=departments[dept_code].id)
+            user = User(
+                username=username,
+                display_name=display_name,
+                password_hash="",
+                roles=roles,
+                department_id=departments[dept_code].id,
+            )
             session.add(user)
         user.display_name, user.roles = display_name, roles
         user.department_id, user.is_active = departments[dept_code].id, True
         user.password_hash = hash_password(password)
         user.password_changed_at, user.failed_logins, user.locked_until = utcnow(), 0, None
         session.flush()
-        record(session, actor=None, action="create" if before is None else "reset_password",
-               entity_type="user", entity_id=user.id, summary=f"演示账户 {username}", before=before,
-               after=user_snapshot(user))
+        record(
+            session,
+            actor=None,
+            action="create" if before is None else "reset_password",
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"演示账户 {username}",
+            before=before,
+            after=user_snapshot(user),
+        )
         logins.append(DemoLogin(roles[0], username, password, departments[dept_code].name))
     return logins

@@ -97,8 +97,8 @@ class LocalQueue(JobQueue):
                 "args": {TICK_ARGUMENT: tick},
                 "priority": spec.priority,
                 "run_at": utcnow(),
-                "unique_key": spec.name,
-                "active_key": spec.name,
+                "unique_key": resolve_unique_key(spec, None, {}),
+                "active_key": resolve_unique_key(spec, None, {}),
                 "schedule_key": f"{spec.name}@{tick}",
             },
             None,
@@ -161,20 +161,17 @@ class LocalQueue(JobQueue):
         """Record a finished run; False if the job was meanwhile taken from this worker as stalled."""
         return self._finish(job_id, JobRecord.worker_id == worker_id, status=JobStatus.succeeded, error=None)
 
-    def fail(self, job_id: int, worker_id: str, *, attempts: int, error: str) -> bool:
+    def fail(self, job: ClaimedJob, worker_id: str, *, error: str) -> bool:
         """Record a failed run: schedule a retry with backoff, or fail the job once out of retries."""
         try:
-            spec: TaskSpec | None = get_spec(self._task_name(job_id))
+            spec: TaskSpec | None = get_spec(job.task_name)
         except UnknownTask:
             spec = None
         owner = JobRecord.worker_id == worker_id
-        if spec is not None and spec.should_retry(attempts):
-            return self._requeue(job_id, owner, run_at=utcnow() + spec.backoff(attempts), error=error)
-        return self._finish(job_id, owner, status=JobStatus.failed, error=error)
-
-    def _task_name(self, job_id: int) -> str:
-        with self.session_factory() as session:
-            return session.scalars(select(JobRecord.task_name).where(JobRecord.id == job_id)).one()
+        if spec is not None and spec.should_retry(job.attempts):
+            run_at = utcnow() + spec.backoff(job.attempts)
+            return self._requeue(job.id, owner, run_at=run_at, error=error)
+        return self._finish(job.id, owner, status=JobStatus.failed, error=error)
 
     def _finish(
         self, job_id: int, owner: ColumnElement[bool], *, status: JobStatus, error: str | None

@@ -158,12 +158,10 @@ class LocalWorker:
             )
         except UnknownTask:
             logger.error("job %s names unknown task %s", job.id, job.task_name)
-            self.queue.fail(
-                job.id, self.worker_id, attempts=job.attempts, error=f"unknown task {job.task_name}"
-            )
+            self.queue.fail(job, self.worker_id, error=f"unknown task {job.task_name}")
         except Exception:
             logger.exception("job %s (%s) failed", job.id, job.task_name)
-            self.queue.fail(job.id, self.worker_id, attempts=job.attempts, error=traceback.format_exc())
+            self.queue.fail(job, self.worker_id, error=traceback.format_exc())
         else:
             if not self.queue.succeed(job.id, self.worker_id):
                 logger.warning("job %s finished after it was recovered as stalled", job.id)

@@ -186,6 +186,8 @@ def resolve_unique_key(spec: TaskSpec, unique_key: str | None, kwargs: dict[str,
     """Return the key that guards against a second active job; unique tasks key on their arguments."""
     if unique_key is not None:
         return unique_key
+    if spec.cron is not None:
+        return spec.name
     if not spec.unique:
         return None
     digest = hashlib.sha256(json.dumps(kwargs, sort_keys=True).encode()).hexdigest()[:16]

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection
 
-from minsheng.core.database import make_engine
+from minsheng.core.database import UtcDateTime, make_engine
 from minsheng.core.migrate import include_object
 from minsheng.core.settings import get_settings
 from minsheng.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def render_item(type_: str, obj: object, autogen_context: Any) -> str | bool:
+    """Render our column types by name so generated migrations import them cleanly."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        autogen_context.imports.add("from minsheng.core.database import UtcDateTime")
+        return "UtcDateTime()"
+    return False
+
 
 def _configure(connection: Connection) -> None:
     context.configure(
@@ -20,6 +31,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_object=include_object,
+        render_item=render_item,
     )
 
 
@@ -41,8 +53,13 @@ def run_migrations_online() -> None:
 
 def run_migrations_offline() -> None:
     url = config.get_main_option("sqlalchemy.url") or get_settings().resolved_database_url
-    context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=url.startswith("sqlite"), include_object=include_object)
+    context.configure(
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=url.startswith("sqlite"),
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -214,6 +214,6 @@ def load(db: DbSession, admin: AdminUser, settings: AppSettings) -> Response:
         action="load",
         entity_type="region",
         entity_id=report.root_code,
-        summary=f"载入行政区划: 新增 {len(report.created)}, 更新 {len(report.updated)}, 未变 {report.unchanged}",
+        summary=f"载入行政区划: 新增 {len(report.created)}, 更新 {len(report.updated)}",
     )
     return RedirectResponse("/admin/regions", status_code=303)

@@ -16,8 +16,12 @@ from minsheng.core.i18n import translate
 from minsheng.core.timeutil import to_local, utcnow
 
 ROLE_LABELS = {
-    Role.admin: "管理员", Role.analyst: "分析研判", Role.dispatcher: "受理派单",
-    Role.handler: "承办人员", Role.supervisor: "督办人员", Role.leader: "领导",
+    Role.admin: "管理员",
+    Role.analyst: "分析研判",
+    Role.dispatcher: "受理派单",
+    Role.handler: "承办人员",
+    Role.supervisor: "督办人员",
+    Role.leader: "领导",
 }
 PALETTE = ["#1f5fae", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#6d597a"]
 
@@ -58,9 +62,18 @@ def activity_chart(session: Session, *, days: int, timezone: str, locale: str) -
         "xAxis": {"type": "category", "data": [day.strftime("%m-%d") for day in dates]},
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [
-            {"name": translate("数据变更", locale), "type": "line", "smooth": True, "areaStyle": {"opacity": 0.15},
-             "data": [writes[key] for key in keys]},
-            {"name": translate("个人信息查看", locale), "type": "line", "smooth": True,
-             "data": [reads[key] for key in keys]},
+            {
+                "name": translate("数据变更", locale),
+                "type": "line",
+                "smooth": True,
+                "areaStyle": {"opacity": 0.15},
+                "data": [writes[key] for key in keys],
+            },
+            {
+                "name": translate("个人信息查看", locale),
+                "type": "line",
+                "smooth": True,
+                "data": [reads[key] for key in keys],
+            },
         ],
     }

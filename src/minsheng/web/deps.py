@@ -39,7 +39,7 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 OptionalUser = Annotated[User | None, Depends(_optional_user)]
 
 
-def require_role(*roles: str, scope: str | None = None):  # noqa: ANN201 - returns a dependency
+def require_role(*roles: str, scope: str | None = None):
     """Build a dependency admitting users holding any of the roles (and, for API tokens, the scope)."""
 
     def dependency(request: Request) -> User:
@@ -57,8 +57,9 @@ def require_role(*roles: str, scope: str | None = None):  # noqa: ANN201 - retur
 AdminUser = Annotated[User, Depends(require_role("admin", scope="admin"))]
 
 
-def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
-           status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
+) -> HTMLResponse:
     """Render a page or fragment with the request's user, locale and navigation in context."""
     ctx = request.state.ctx
     values = {"request": request, "user": ctx.user, "locale": ctx.locale, "request_id": ctx.request_id}

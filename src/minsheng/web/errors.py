@@ -39,8 +39,9 @@ async def render_error(request: Request, error: MinshengError) -> Response:
     if isinstance(error, NotAuthenticated) and request.method == "GET" and not is_htmx(request):
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     if is_htmx(request):
-        response = render(request, "_error_fragment.html", {"message": message, "status": status},
-                          status_code=status)
+        response = render(
+            request, "_error_fragment.html", {"message": message, "status": status}, status_code=status
+        )
         if isinstance(error, NotAuthenticated):
             response.headers["HX-Redirect"] = "/login"
         return response

@@ -16,13 +16,16 @@ class RateLimiter:
 
     def __init__(self, settings: Settings) -> None:
         self._limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
-        self._limits = {"login": parse(settings.login_rate_limit), "public": parse(settings.public_rate_limit)}
+        self._limits = {
+            "login": parse(settings.login_rate_limit),
+            "public": parse(settings.public_rate_limit),
+        }
 
     def hit(self, name: str, key: str) -> bool:
         return self._limiter.hit(self._limits[name], name, key)
 
 
-def rate_limit(name: str):  # noqa: ANN201 - returns a FastAPI dependency
+def rate_limit(name: str):
     """Build a dependency that enforces the named limit for the calling client."""
 
     def dependency(request: Request) -> None:

@@ -23,12 +23,17 @@ router = APIRouter()
 def home(request: Request, db: DbSession, user: CurrentUser, settings: AppSettings) -> HTMLResponse:
     """Show the home page with live counts from the database."""
     counts = home_counts(db, since=utcnow() - timedelta(days=1))
-    return render(request, "home.html", {
-        "counts": counts,
-        "roles_chart": roles_chart(db, locale=request.state.ctx.locale),
-        "activity_chart": activity_chart(db, days=14, timezone=settings.timezone,
-                                         locale=request.state.ctx.locale),
-    })
+    return render(
+        request,
+        "home.html",
+        {
+            "counts": counts,
+            "roles_chart": roles_chart(db, locale=request.state.ctx.locale),
+            "activity_chart": activity_chart(
+                db, days=14, timezone=settings.timezone, locale=request.state.ctx.locale
+            ),
+        },
+    )
 
 
 @router.post("/lang")

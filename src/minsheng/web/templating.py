@@ -38,7 +38,9 @@ def _chart_json(options: dict[str, Any]) -> str:
 
 def build_templates(timezone: str) -> Jinja2Templates:
     """Build the template environment used by every page."""
-    loaders = [FileSystemLoader(str(files("minsheng") / domain / "templates")) for domain in DOMAINS_WITH_TEMPLATES]
+    loaders = [
+        FileSystemLoader(str(files("minsheng") / domain / "templates")) for domain in DOMAINS_WITH_TEMPLATES
+    ]
     templates = Jinja2Templates(directory=str(files("minsheng") / "web" / "templates"))
     env = templates.env
     env.loader = ChoiceLoader(loaders)

@@ -11,16 +11,16 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import jobs_sample_tasks
 import pytest
-from jobs_sample_tasks import read_marks
 
 from minsheng.core.settings import Settings
 from minsheng.jobs import JobQueue
 from minsheng.jobs.worker import start_inprocess_worker
+from tests.jobs import sample_tasks
+from tests.jobs.sample_tasks import read_marks
 
 WAIT_SECONDS = 30.0
-SAMPLE_DIR = Path(jobs_sample_tasks.__file__).parent
+REPO_ROOT = Path(sample_tasks.__file__).resolve().parents[2]
 Spawn = Callable[..., subprocess.Popen[bytes]]
 
 
@@ -44,7 +44,7 @@ def spawn_worker(job_settings: Settings, tmp_path: Path) -> Iterator[Spawn]:
         "MINSHENG_JOBS_STALLED_SECONDS": str(job_settings.jobs_stalled_seconds),
         "MINSHENG_JOBS_POLL_SECONDS": str(job_settings.jobs_poll_seconds),
         "MINSHENG_JOB_MODULES": json.dumps(job_settings.job_modules),
-        "PYTHONPATH": os.pathsep.join([str(SAMPLE_DIR), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
     }
 
     def spawn(*args: str) -> subprocess.Popen[bytes]:

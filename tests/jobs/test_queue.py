@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from jobs_sample_tasks import echo, read_marks
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -14,6 +13,7 @@ from minsheng.core.settings import Settings
 from minsheng.jobs import InvalidJobArguments, JobQueue, UnknownTask
 from minsheng.jobs.postgres import install_schema
 from minsheng.jobs.worker import run_worker
+from tests.jobs.sample_tasks import echo, read_marks
 
 
 def drain(settings: Settings) -> None:
@@ -142,7 +142,7 @@ def test_stalled_job_is_requeued_or_failed(queue: JobQueue, engine: Engine, mark
     assert queue.recover_stalled() == 0
 
 
-def test_prune_deletes_old_finished_jobs_only(
+def test_nightly_prune_deletes_old_finished_jobs_only(
     queue: JobQueue, job_settings: Settings, engine: Engine, marker_dir: Path
 ) -> None:
     old = queue.defer("test.echo", marker_dir=str(marker_dir), text="old")
@@ -159,7 +159,9 @@ def test_prune_deletes_old_finished_jobs_only(
             conn.execute(
                 text("UPDATE procrastinate_events SET at = :t WHERE job_id = :id"), {"t": long_ago, "id": old}
             )
-    assert queue.prune(older_than=timedelta(days=7)) == 1
+    assert queue.defer("jobs.prune") is not None
+    assert queue.defer("jobs.prune") is None
+    drain(job_settings)
     assert queue.get(old) is None
     assert queue.get(recent).status == "succeeded"
     assert queue.get(waiting).status == "todo"
@@ -172,3 +174,24 @@ def test_install_schema_is_idempotent(postgres_engine: Engine, tmp_path: Path) -
     assert install_schema(settings) is False
     with postgres_engine.connect() as conn:
         assert conn.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is not None
+
+
+def test_job_of_a_removed_task_fails(queue: JobQueue, job_settings: Settings, engine: Engine) -> None:
+    with engine.begin() as conn:
+        if job_settings.is_sqlite:
+            job_id = conn.execute(
+                text(
+                    "INSERT INTO job (task_name, queue, args, status, priority, attempts, run_at, created_at)"
+                    " VALUES ('test.removed', 'default', '{}', 'todo', 0, 0, :t, :t) RETURNING id"
+                ),
+                {"t": datetime.now(UTC)},
+            ).scalar_one()
+        else:
+            job_id = conn.execute(
+                text(
+                    "INSERT INTO procrastinate_jobs (queue_name, task_name, args)"
+                    " VALUES ('default', 'test.removed', '{}') RETURNING id"
+                )
+            ).scalar_one()
+    drain(job_settings)
+    assert queue.get(job_id).status == "failed"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import jobs_sample_tasks
 import pytest
 
 from minsheng.jobs import InvalidJobArguments, JobContext, UnknownTask, periodic, task
@@ -17,10 +16,11 @@ from minsheng.jobs.registry import (
     resolve_unique_key,
     split_tick,
 )
+from tests.jobs import sample_tasks
 
 
 def test_spec_found_by_name_and_function() -> None:
-    assert get_spec("test.echo") is get_spec(jobs_sample_tasks.echo)
+    assert get_spec("test.echo") is get_spec(sample_tasks.echo)
     assert get_spec("test.echo").retries == 3
 
 
@@ -59,6 +59,7 @@ def test_unique_task_keys_on_its_arguments() -> None:
     assert first != resolve_unique_key(spec, None, {"region": "371503"})
     assert resolve_unique_key(spec, "explicit", {"region": "371502"}) == "explicit"
     assert resolve_unique_key(get_spec("test.echo"), None, {"marker_dir": "x"}) is None
+    assert resolve_unique_key(get_spec("test.nightly"), None, {}) == "test.nightly"
 
 
 def test_periodic_tick_is_taken_out_of_the_arguments() -> None:
