@@ -135,3 +135,18 @@ def test_department_api_resolves_aliases(client, admin, session):
     assert client.get("/api/v1/departments/resolve?name=市经信委", headers=headers).json()["code"] == "JXW"
     missing = client.get("/api/v1/departments/resolve?name=不存在的局", headers=headers)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "NotFound"
+
+
+def test_delete_department_only_when_unreferenced(client, admin, session):
+    empty_id = make_department(session, name="市临时机构").id
+    session.commit()
+    login(client, "root")
+    token = csrf_from(client, "/admin/departments")
+    used = client.post(f"/admin/departments/{admin.department_id}/delete", data={"csrf_token": token})
+    assert used.status_code == 409 and "无法删除" in used.text
+    gone = client.post(
+        f"/admin/departments/{empty_id}/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert gone.status_code == 303
+    assert _scalar(session, select(func.count(Department.id)).where(Department.id == empty_id)) == 0
+    assert _scalar(session, select(AuditEntry.action).where(AuditEntry.action == "delete")) == "delete"

@@ -32,7 +32,7 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", response_class=HTMLResponse, dependencies=[Depends(rate_limit("public"))])
 def login_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
     """Show the login form (or go home when already logged in)."""
     if user is not None:

@@ -18,10 +18,8 @@ from minsheng.jobs.models import JobRecord, JobStatus
 from minsheng.jobs.queue import JobInfo, JobQueue
 from minsheng.jobs.registry import (
     TICK_ARGUMENT,
-    TaskFunc,
     TaskSpec,
     UnknownTask,
-    encode_arguments,
     get_spec,
     resolve_unique_key,
 )
@@ -63,23 +61,20 @@ class LocalQueue(JobQueue):
         """Dispose of the engine's connections."""
         self.engine.dispose()
 
-    def defer(
+    def _enqueue(
         self,
-        name_or_func: str | TaskFunc,
+        spec: TaskSpec,
         *,
-        unique_key: str | None = None,
-        run_at: datetime | None = None,
-        queue: str | None = None,
-        session: Session | None = None,
-        **kwargs: Any,
+        args: dict[str, Any],
+        key: str | None,
+        run_at: datetime | None,
+        queue: str,
+        session: Session | None,
     ) -> int | None:
         """Insert a waiting job unless an active job holds the same unique key."""
-        spec = get_spec(name_or_func)
-        args = encode_arguments(spec, kwargs)
-        key = resolve_unique_key(spec, unique_key, args)
         values = {
             "task_name": spec.name,
-            "queue": queue or spec.queue,
+            "queue": queue,
             "args": args,
             "priority": spec.priority,
             "run_at": run_at or utcnow(),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from minsheng.core.settings import Settings
 from minsheng.core.timeutil import utcnow
 from minsheng.jobs.queue import JobInfo, JobQueue
-from minsheng.jobs.registry import TaskFunc, UnknownTask, encode_arguments, get_spec, resolve_unique_key
+from minsheng.jobs.registry import TaskSpec, UnknownTask, get_spec
 
 # Serialises concurrent schema installs (several hosts running `minsheng db upgrade` at once).
 SCHEMA_LOCK_ID = 0x6D696E7368656E67
@@ -95,25 +95,22 @@ class PostgresQueue(JobQueue):
         """Close the connection pool."""
         self.app.close()
 
-    def defer(
+    def _enqueue(
         self,
-        name_or_func: str | TaskFunc,
+        spec: TaskSpec,
         *,
-        unique_key: str | None = None,
-        run_at: datetime | None = None,
-        queue: str | None = None,
-        session: Session | None = None,
-        **kwargs: Any,
+        args: dict[str, Any],
+        key: str | None,
+        run_at: datetime | None,
+        queue: str,
+        session: Session | None,
     ) -> int | None:
         """Insert a procrastinate job; a unique key becomes both its queueing lock and its lock."""
-        spec = get_spec(name_or_func)
-        args = encode_arguments(spec, kwargs)
-        key = resolve_unique_key(spec, unique_key, args)
         # The queueing lock only covers waiting jobs; the lock keeps a second run from overlapping.
         if key is not None and self.db.execute_query_all(query=IS_RUNNING, key=key):
             return None
         options: dict[str, Any] = {
-            "queue": queue or spec.queue,
+            "queue": queue,
             "priority": spec.priority,
             "lock": key,
             "queueing_lock": key,

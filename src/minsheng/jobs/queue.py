@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from minsheng.core.settings import Settings
-from minsheng.jobs.registry import TaskFunc
+from minsheng.jobs.registry import TaskFunc, TaskSpec, encode_arguments, get_spec, resolve_unique_key
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,6 @@ class JobQueue(abc.ABC):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    @abc.abstractmethod
     def defer(
         self,
         name_or_func: str | TaskFunc,
@@ -48,6 +47,25 @@ class JobQueue(abc.ABC):
 
         Given a `session`, the job is written in that session's transaction and appears only if it commits.
         """
+        spec = get_spec(name_or_func)
+        args = encode_arguments(spec, kwargs)
+        key = resolve_unique_key(spec, unique_key, args)
+        return self._enqueue(
+            spec, args=args, key=key, run_at=run_at, queue=queue or spec.queue, session=session
+        )
+
+    @abc.abstractmethod
+    def _enqueue(
+        self,
+        spec: TaskSpec,
+        *,
+        args: dict[str, Any],
+        key: str | None,
+        run_at: datetime | None,
+        queue: str,
+        session: Session | None,
+    ) -> int | None:
+        """Store a validated job in the backend; None when the unique key is taken."""
 
     @abc.abstractmethod
     def get(self, job_id: int) -> JobInfo | None:

@@ -186,6 +186,21 @@ def set_active(
     return RedirectResponse(f"/admin/departments/{department_id}", status_code=303)
 
 
+@router.post("/departments/{department_id}/delete")
+def delete(db: DbSession, admin: AdminUser, department_id: int) -> Response:
+    """Delete a department that nothing refers to (otherwise it should be deactivated)."""
+    snapshot = service.delete_department(db, department_id=department_id)
+    record(
+        db,
+        action="delete",
+        entity_type="department",
+        entity_id=department_id,
+        summary=f"删除部门 {snapshot['name']}",
+        before=snapshot,
+    )
+    return RedirectResponse("/admin/departments?saved=1", status_code=303)
+
+
 @router.get("/regions", response_class=HTMLResponse)
 def regions_page(
     request: Request, db: DbSession, admin: AdminUser, settings: AppSettings, code: str = "", q: str = ""

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minsheng.core.errors import Conflict, NotFound, ValidationFailed
@@ -240,3 +241,18 @@ def resolve_department(session: Session, name: str) -> Department | None:
     matches = [dept for dept in session.scalars(select(Department)) if text in (dept.aliases or [])]
     matches.sort(key=lambda dept: (not dept.is_active, dept.id))
     return matches[0] if matches else None
+
+
+def delete_department(session: Session, *, department_id: int) -> Snapshot:
+    """Delete a department nothing refers to; return its last snapshot for the audit log."""
+    dept = get_department(session, department_id=department_id)
+    if session.scalar(select(Department.id).where(Department.parent_id == dept.id).limit(1)) is not None:
+        raise Conflict("该部门下还有下级部门，无法删除；可改为停用")
+    snapshot = department_snapshot(dept)
+    try:
+        with session.begin_nested():
+            session.delete(dept)
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict("该部门仍被用户或其他记录引用，无法删除；可改为停用") from error
+    return snapshot
