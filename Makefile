@@ -7,7 +7,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 export MINSHENG_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint format install assets browser serve clean
+.PHONY: demo test lint format install assets browser serve bench clean
 
 demo: install assets ## Build the demo city and serve it on http://127.0.0.1:$(PORT)
 	$(BIN)/minsheng demo --host $(HOST) --port $(PORT)
@@ -22,6 +22,9 @@ lint: install
 format: install
 	$(BIN)/ruff format src tests bench scripts
 	$(BIN)/ruff check --fix src tests bench scripts
+
+bench: install assets ## Print the foundation benchmarks (SQLite)
+	$(BIN)/python bench/bench_foundation.py
 
 serve: install assets
 	$(BIN)/minsheng db upgrade && $(BIN)/minsheng serve --host $(HOST) --port $(PORT)

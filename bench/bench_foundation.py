@@ -11,6 +11,7 @@ import re
 import statistics
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from minsheng.org.schemas import DepartmentCreate
 from minsheng.org.service import create_department
 
 ROUNDS = 5
+warnings.filterwarnings("ignore", message="Using `httpx`")
 
 
 def median_seconds(action: Callable[[], object], rounds: int = ROUNDS) -> float:
