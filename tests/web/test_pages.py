@@ -126,3 +126,50 @@ def test_health(client):
 def test_personal_pages_render(client, admin, path):
     login(client, "root")
     assert client.get(path).status_code == 200
+
+
+def test_streamed_oversized_body_is_refused(client, settings):
+    def chunks():
+        for _ in range(settings.max_body_mb + 2):
+            yield b"x" * (1024 * 1024)
+
+    csrf_from(client)
+    response = client.post(
+        "/login", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 413
+
+
+def test_bearer_token_is_ignored_on_pages(client, admin, session):
+    from minsheng.auth.tokens import issue_token
+
+    plain, _ = issue_token(session, user=admin, name="read only", scopes=["read"], days=30)
+    session.commit()
+    response = client.post(
+        "/account/tokens",
+        data={"name": "escalate", "scopes": ["admin"]},
+        headers={"Authorization": f"Bearer {plain}"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403  # no cookie session: CSRF refuses before anything else
+    page = client.get("/account/tokens", headers={"Authorization": f"Bearer {plain}"}, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+def test_logout_ends_the_session_even_for_a_replayed_cookie(client, admin):
+    login(client, "root")
+    cookie = client.cookies.get("minsheng_session")
+    client.post("/logout", data={"csrf_token": csrf_from(client, "/")})
+    client.cookies.set("minsheng_session", cookie)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_one_time_password_must_be_changed_first(client, admin, session, settings):
+    from minsheng.auth.service import reset_password
+
+    temporary = reset_password(session, user=admin)
+    session.commit()
+    login(client, "root", temporary)
+    response = client.get("/admin/users", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/account/password"
+    assert client.get("/account/password").status_code == 200

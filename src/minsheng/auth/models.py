@@ -45,6 +45,12 @@ class User(TimestampMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
     password_changed_at: Mapped[datetime | None] = mapped_column()
+    # Bumped at logout, password change or reset and disabling: every older session cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=0)
+
+    def end_sessions(self) -> None:
+        """Invalidate every login session of this user."""
+        self.session_version = (self.session_version or 0) + 1
 
     department: Mapped[Department] = relationship(lazy="raise")
 

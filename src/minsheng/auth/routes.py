@@ -68,9 +68,7 @@ def login(
             status_code=error.status_code,
         )
     request.session.clear()
-    request.session.update(
-        {"uid": user.id, "auth_at": int(utcnow().timestamp()) + 1, "seen": int(utcnow().timestamp())}
-    )
+    request.session.update({"uid": user.id, "sv": user.session_version, "seen": int(utcnow().timestamp())})
     ctx = request.state.ctx
     record(
         db,
@@ -88,6 +86,7 @@ def login(
 def logout(request: Request, db: DbSession, user: OptionalUser) -> Response:
     """End the session."""
     if user is not None:
+        user.end_sessions()
         record(db, action="logout", entity_type="user", entity_id=user.id, summary=f"{user.username} 退出")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
@@ -112,7 +111,7 @@ def change_password(
     if new != confirm:
         raise ValidationFailed("两次输入的新密码不一致", field="confirm")
     service.change_password(db, user=user, current=current, new=new, settings=settings)
-    request.session["auth_at"] = int(utcnow().timestamp()) + 2
+    request.session["sv"] = user.session_version
     record(db, action="change_password", entity_type="user", entity_id=user.id, summary="修改本人密码")
     return render(request, "auth/password.html", {"saved": True})
 
@@ -128,14 +127,15 @@ async def create_token(request: Request, db: DbSession, user: CurrentUser) -> HT
     """Issue a token and show its value once."""
     form = await request.form()
     days_raw = str(form.get("days") or "").strip()
+    days = int(days_raw) if days_raw.isdigit() else request.app.state.settings.api_token_days
     if days_raw and not days_raw.isdigit():
-        raise ValidationFailed("有效期必须是天数", field="days")
+        raise ValidationFailed("有效期必须是 1 到 3650 之间的天数", field="days")
     plain, token = issue_token(
         db,
         user=user,
         name=str(form.get("name") or "").strip() or "API",
         scopes=[str(s) for s in form.getlist("scopes")],
-        days=int(days_raw) if days_raw else None,
+        days=days,
     )
     record(
         db,

@@ -109,6 +109,8 @@ def set_active(session: Session, *, user: User, is_active: bool, acting_user_id:
     if not is_active and acting_user_id == user.id:
         raise ValidationFailed("不能停用自己的账户")
     user.is_active = is_active
+    if not is_active:
+        user.end_sessions()
     if is_active:
         user.failed_logins = 0
         user.locked_until = None
@@ -121,6 +123,7 @@ def reset_password(session: Session, *, user: User) -> str:
     password = generate_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
+    user.end_sessions()
     user.failed_logins = 0
     user.locked_until = None
     user.password_changed_at = utcnow()
@@ -138,6 +141,7 @@ def change_password(session: Session, *, user: User, current: str, new: str, set
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()
+    user.end_sessions()
     session.flush()
 
 

@@ -14,6 +14,7 @@ from minsheng.core.errors import NotAuthenticated, NotFound, ValidationFailed
 from minsheng.core.timeutil import utcnow
 
 TOKEN_PREFIX = "msk_"  # noqa: S105 - a public marker, not a secret
+MAX_TOKEN_DAYS = 3650
 SCOPES: dict[str, str] = {
     "read": "读取数据",
     "write": "新建和修改数据",
@@ -30,6 +31,10 @@ def issue_token(
     session: Session, *, user: User, name: str, scopes: list[str], days: int | None
 ) -> tuple[str, ApiToken]:
     """Create a token for a user and return the plain value (shown once) with its record."""
+    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationFailed(f"有效期必须是 1 到 {MAX_TOKEN_DAYS} 之间的天数", field="days")
+    if not name.strip() or len(name.strip()) > 64:
+        raise ValidationFailed("令牌名称必须是 1 到 64 个字符", field="name")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise ValidationFailed(f"未知或缺少权限范围: {', '.join(unknown) or '无'}", field="scopes")

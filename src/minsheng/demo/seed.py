@@ -106,6 +106,7 @@ def _seed_users(session: Session, departments: dict[str, Department]) -> list[De
         user.department_id, user.is_active = departments[dept_code].id, True
         user.password_hash = hash_password(password)
         user.password_changed_at, user.failed_logins, user.locked_until = utcnow(), 0, None
+        user.end_sessions()
         session.flush()
         record(
             session,

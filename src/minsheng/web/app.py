@@ -10,12 +10,13 @@ from importlib.resources import files
 from fastapi import Depends, FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from minsheng.audit.routes import router as audit_router
 from minsheng.auth.api import router as auth_api_router
 from minsheng.auth.routes import router as auth_router
 from minsheng.core.database import make_engine, make_sessionmaker
+from minsheng.core.errors import MinshengError
 from minsheng.core.settings import Settings, get_settings
 from minsheng.org.api import router as org_api_router
 from minsheng.org.routes import router as org_router
@@ -30,27 +31,61 @@ log = logging.getLogger(__name__)
 
 
 class BodySizeLimit:
-    """Refuse request bodies larger than the configured size before reading them."""
+    """Refuse request bodies larger than the configured size, declared or streamed."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers") or []).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_bytes:
-                body = '{"error":{"code":"TooLarge","message":"提交的内容过大"}}'.encode()
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 413,
-                        "headers": [(b"content-type", b"application/json; charset=utf-8")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _too_large(send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await _too_large(send)
+
+
+class _BodyTooLarge(MinshengError):
+    """A streamed body passed the size limit (raised while a route reads it, rendered as 413)."""
+
+    status_code = 413
+    default_message = "提交的内容过大"
+
+
+async def _too_large(send: Send) -> None:
+    body = '{"error":{"code":"TooLarge","message":"提交的内容过大"}}'.encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None) -> FastAPI:

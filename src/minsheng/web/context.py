@@ -43,8 +43,7 @@ def load_session_user(db: Session, request: Request, *, max_age: int) -> User | 
     if user is None or not user.is_active:
         data.clear()
         return None
-    changed = user.password_changed_at.timestamp() if user.password_changed_at else 0.0
-    if changed > float(data.get("auth_at", 0)) + 1:
+    if data.get("sv") != user.session_version:
         data.clear()
         return None
     data["seen"] = int(now)

@@ -36,6 +36,9 @@ async def verify_csrf(request: Request) -> None:
     if ctx is not None and ctx.token is not None:
         return
     expected = request.session.get("csrf")
+    if not expected:
+        # Refuse before reading the body: a request without a session never had a form from us.
+        raise CsrfFailed()
     sent = request.headers.get(HEADER)
     if not sent:
         content_type = request.headers.get("content-type", "")

@@ -22,10 +22,20 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+# Pages a user with a one-time password may still open.
+PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/logout", "/lang"})
+
+
+class PasswordChangeRequired(PermissionDenied):
+    default_message = "请先修改一次性密码"
+
+
 def _current_user(request: Request) -> User:
     user = request.state.ctx.user
     if user is None:
         raise NotAuthenticated()
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     return user
 
 

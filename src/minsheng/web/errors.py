@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from minsheng.core.errors import MinshengError, NotAuthenticated, ValidationFailed
 from minsheng.core.i18n import translate
-from minsheng.web.deps import is_htmx, render
+from minsheng.web.deps import PasswordChangeRequired, is_htmx, render
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ async def render_error(request: Request, error: MinshengError) -> Response:
         return JSONResponse(body, status_code=status, headers=headers)
     if isinstance(error, NotAuthenticated) and request.method == "GET" and not is_htmx(request):
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if isinstance(error, PasswordChangeRequired) and request.method == "GET" and not is_htmx(request):
+        return RedirectResponse("/account/password", status_code=303)
     if is_htmx(request):
         response = render(
             request, "_error_fragment.html", {"message": message, "status": status}, status_code=status
@@ -46,6 +48,23 @@ async def render_error(request: Request, error: MinshengError) -> Response:
             response.headers["HX-Redirect"] = "/login"
         return response
     return render(request, "error.html", {"message": message, "status": status}, status_code=status)
+
+
+def _domain_cause(error: BaseException) -> MinshengError | None:
+    """Find a domain error behind a wrapped one (exception chains and groups)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error.__cause__, error.__context__]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, MinshengError):
+            return current
+        pending.extend([current.__cause__, current.__context__])
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -64,6 +83,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        # FastAPI turns any failure while reading the body into a 400; keep the domain error behind it.
+        cause = _domain_cause(error)
+        if cause is not None:
+            return await render_error(request, cause)
         wrapped = MinshengError(HTTP_MESSAGES.get(error.status_code, str(error.detail)))
         wrapped.status_code = error.status_code
         return await render_error(request, wrapped)

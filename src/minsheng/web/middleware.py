@@ -56,6 +56,9 @@ class UnitOfWorkMiddleware(BaseHTTPMiddleware):
         try:
             try:
                 await run_in_threadpool(self._identify, request, state, settings.session_max_age)
+                # End the identifying transaction now: on SQLite it holds the write lock, which must not
+                # stay taken while the request body is still arriving.
+                await run_in_threadpool(db.commit)
             except MinshengError as error:
                 await run_in_threadpool(db.rollback)
                 return await app_state.render_error(request, error)
@@ -86,9 +89,11 @@ class UnitOfWorkMiddleware(BaseHTTPMiddleware):
     @staticmethod
     def _identify(request: Request, state: RequestState, max_age: int) -> None:
         db = request.state.db
-        found = load_token_user(db, request)
-        if found is not None:
-            state.user, state.token = found
+        # Bearer tokens are for the JSON API only; pages (token management included) need a cookie session.
+        if request.url.path.startswith("/api/"):
+            found = load_token_user(db, request)
+            if found is not None:
+                state.user, state.token = found
             return
         if "session" in request.scope:
             state.user = load_session_user(db, request, max_age=max_age)

@@ -133,6 +133,7 @@ def upgrade() -> None:
         sa.Column("locked_until", UtcDateTime(), nullable=True),
         sa.Column("last_login_at", UtcDateTime(), nullable=True),
         sa.Column("password_changed_at", UtcDateTime(), nullable=True),
+        sa.Column("session_version", sa.Integer(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(

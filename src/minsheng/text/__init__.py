@@ -1,0 +1,1 @@
+"""Chinese text analysis: segment, keywords, places, departments, sentiment, classify, dedupe, PII."""
