@@ -126,7 +126,15 @@ def serve(
 
     settings = get_settings()
     _setup_logging(settings)
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False, log_level="info")
+    trusted = settings.forwarded_allow_ips.strip()
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        log_level="info",
+    )
 
 
 @app.command("demo")

@@ -173,3 +173,17 @@ def test_one_time_password_must_be_changed_first(client, admin, session, setting
     response = client.get("/admin/users", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/account/password"
     assert client.get("/account/password").status_code == 200
+
+
+def test_unknown_login_name_is_not_written_to_the_audit_log(client, admin, session):
+    from sqlalchemy import select
+
+    from minsheng.audit.models import AuditEntry
+
+    token = csrf_from(client)
+    client.post("/login", data={"username": "MySecretPassw0rd", "password": "x", "csrf_token": token})
+    client.post("/login", data={"username": "root", "password": "x", "csrf_token": token})
+    session.expire_all()
+    summaries = list(session.scalars(select(AuditEntry.summary).where(AuditEntry.action == "login_failed")))
+    session.rollback()
+    assert summaries == ["登录失败: 未知用户名", "登录失败: root"]

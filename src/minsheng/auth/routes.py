@@ -53,12 +53,14 @@ def login(
     try:
         user = service.authenticate(db, username=username, password=password, settings=settings)
     except MinshengError as error:
+        known = service.find_user_id(db, username=username)
+        # An unknown name is often a password typed in the wrong box, so it is never written to the log.
         record(
             db,
             action="login_failed",
             entity_type="user",
-            entity_id=None,
-            summary=f"登录失败: {username[:64]}",
+            entity_id=known,
+            summary=f"登录失败: {username[:64]}" if known is not None else "登录失败: 未知用户名",
         )
         request.state.force_commit = True
         return render(
@@ -97,7 +99,7 @@ def password_page(request: Request, user: CurrentUser) -> HTMLResponse:
     return render(request, "auth/password.html", {})
 
 
-@router.post("/account/password", response_class=HTMLResponse)
+@router.post("/account/password", response_class=HTMLResponse, dependencies=[Depends(rate_limit("login"))])
 def change_password(
     request: Request,
     db: DbSession,
@@ -338,6 +340,13 @@ def reset_password(request: Request, db: DbSession, admin: AdminUser, user_id: i
     """Set a one-time password and show it to the administrator once."""
     user = service.get_user(db, user_id)
     password = service.reset_password(db, user=user)
+    record_read(
+        db,
+        entity_type="user",
+        entity_id=user.id,
+        fields=["email", "phone"],
+        summary=f"查看用户 {user.username} 的联系方式",
+    )
     record(
         db,
         action="reset_password",

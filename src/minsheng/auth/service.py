@@ -145,6 +145,11 @@ def change_password(session: Session, *, user: User, current: str, new: str, set
     session.flush()
 
 
+def find_user_id(session: Session, *, username: str) -> int | None:
+    """Return the id of the account with this login name (any case), or None."""
+    return session.scalar(select(User.id).where(func.lower(User.username) == username.strip().lower()))
+
+
 def authenticate(
     session: Session, *, username: str, password: str, settings: Settings, now: datetime | None = None
 ) -> User:

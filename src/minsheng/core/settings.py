@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         default=False, description="Mark cookies Secure (set to true when served over HTTPS)."
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of trusted reverse proxies whose X-Forwarded-For/-Proto headers "
+            "give the client address (for rate limits and the audit log); empty trusts none."
+        ),
+    )
     login_max_failures: int = Field(
         default=5,
         description="Failed logins for one account within the lockout window that lock the account.",

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from minsheng.core.errors import MinshengError, NotAuthenticated, ValidationFailed
 from minsheng.core.i18n import translate
 from minsheng.web.deps import PasswordChangeRequired, is_htmx, render
+from minsheng.web.middleware import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -96,4 +97,11 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error", exc_info=error)
         wrapped = MinshengError("服务器内部错误，请稍后再试")
         wrapped.status_code = 500
-        return await render_error(request, wrapped)
+        response = await render_error(request, wrapped)
+        # This response leaves through Starlette's outermost handler, outside the headers middleware.
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        ctx = getattr(request.state, "ctx", None)
+        if ctx is not None:
+            response.headers["X-Request-ID"] = ctx.request_id
+        return response
