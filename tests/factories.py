@@ -82,3 +82,11 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+def read_now(session: Session, statement):
+    """Run one query on fresh data and end the transaction (on SQLite it would hold the app's write lock)."""
+    session.expire_all()
+    row = session.execute(statement).first()
+    session.rollback()
+    return None if row is None else (row[0] if len(row) == 1 else tuple(row))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from minsheng.audit.models import AuditEntry
 from minsheng.auth.models import ApiToken, User
-from tests.factories import PASSWORD, csrf_from, login, make_department, make_user
+from tests.factories import PASSWORD, csrf_from, login, make_department, make_user, read_now
 
 
 def _actions(session) -> list[tuple[str, str]]:
@@ -15,14 +15,6 @@ def _actions(session) -> list[tuple[str, str]]:
     actions = [(e.action, e.entity_type) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     session.rollback()
     return actions
-
-
-def _fetch(session, statement):
-    """Run one query and end the transaction, returning plain values."""
-    session.expire_all()
-    value = session.execute(statement).first()
-    session.rollback()
-    return value
 
 
 def test_admin_creates_edits_disables_and_resets_a_user(client, admin, session):
@@ -45,7 +37,7 @@ def test_admin_creates_edits_disables_and_resets_a_user(client, admin, session):
         follow_redirects=False,
     )
     assert response.status_code == 303
-    user_id, roles = _fetch(session, select(User.id, User.roles).where(User.username == "wangfang"))
+    user_id, roles = read_now(session, select(User.id, User.roles).where(User.username == "wangfang"))
     assert roles == ["handler"]
 
     response = client.post(
@@ -61,12 +53,12 @@ def test_admin_creates_edits_disables_and_resets_a_user(client, admin, session):
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert _fetch(session, select(User.roles).where(User.id == user_id))[0] == ["handler", "supervisor"]
+    assert read_now(session, select(User.roles).where(User.id == user_id)) == ["handler", "supervisor"]
 
     page = client.post(f"/admin/users/{user_id}/reset-password", data={"csrf_token": token})
     new_password = re.search(r'id="new-password">([^<]+)<', page.text).group(1)
     client.post(f"/admin/users/{user_id}/active", data={"csrf_token": token, "is_active": "false"})
-    assert _fetch(session, select(User.is_active).where(User.id == user_id))[0] is False
+    assert read_now(session, select(User.is_active).where(User.id == user_id)) is False
     assert ("create", "user") in _actions(session)
     assert ("reset_password", "user") in _actions(session)
     assert ("disable", "user") in _actions(session)
@@ -143,7 +135,7 @@ def test_api_token_issue_use_scope_and_revoke(client, session, settings):
         "/account/tokens", data={"csrf_token": token, "name": "热线对接", "days": "30", "scopes": ["read"]}
     )
     plain = re.search(r'id="new-token">([^<]+)<', page.text).group(1).strip()
-    assert _fetch(session, select(ApiToken.token_hash))[0] != plain
+    assert read_now(session, select(ApiToken.token_hash)) != plain
 
     client.cookies.clear()
     headers = {"Authorization": f"Bearer {plain}"}
@@ -152,7 +144,7 @@ def test_api_token_issue_use_scope_and_revoke(client, session, settings):
     assert client.get("/api/v1/departments", headers=headers).status_code == 200
     assert client.get("/api/v1/users", headers=headers).status_code == 403
 
-    token_id = _fetch(session, select(ApiToken.id))[0]
+    token_id = read_now(session, select(ApiToken.id))
     login(client, "tang")
     client.post(
         f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_from(client, "/account/tokens")}

@@ -7,14 +7,7 @@ from sqlalchemy import func, select
 
 from minsheng.audit.models import AuditEntry
 from minsheng.org.models import Department, Region
-from tests.factories import csrf_from, login, make_department
-
-
-def _scalar(session, statement):
-    session.expire_all()
-    value = session.scalar(statement)
-    session.rollback()
-    return value
+from tests.factories import csrf_from, login, make_department, read_now
 
 
 def test_create_department_from_the_form(client, admin, session):
@@ -34,10 +27,11 @@ def test_create_department_from_the_form(client, admin, session):
         follow_redirects=False,
     )
     assert response.status_code == 303
-    aliases = _scalar(session, select(Department.aliases).where(Department.code == "JXW"))
+    aliases = read_now(session, select(Department.aliases).where(Department.code == "JXW"))
     assert aliases == ["市经信委", "经信委"]
     assert (
-        _scalar(session, select(func.count(AuditEntry.id)).where(AuditEntry.entity_type == "department")) == 1
+        read_now(session, select(func.count(AuditEntry.id)).where(AuditEntry.entity_type == "department"))
+        == 1
     )
     assert "市经济和信息化委员会" in client.get("/admin/departments?q=经信委").text
 
@@ -53,7 +47,7 @@ def test_alias_conflict_is_explained_and_nothing_saved(client, admin, session):
     )
     assert response.status_code == 422
     assert "alert-error" in response.text and 'value="另一个委员会"' in response.text
-    assert _scalar(session, select(func.count(Department.id)).where(Department.code == "X1")) == 0
+    assert read_now(session, select(func.count(Department.id)).where(Department.code == "X1")) == 0
 
 
 def test_import_preview_then_apply_gbk_csv(client, admin, session):
@@ -69,12 +63,12 @@ def test_import_preview_then_apply_gbk_csv(client, admin, session):
         "/admin/departments/import", data={"csrf_token": token, "mode": "preview"}, files=files
     )
     assert preview.status_code == 200 and "预览结果" in preview.text
-    assert _scalar(session, select(func.count(Department.id)).where(Department.code.like("JTJ%"))) == 0
+    assert read_now(session, select(func.count(Department.id)).where(Department.code.like("JTJ%"))) == 0
     applied = client.post(
         "/admin/departments/import", data={"csrf_token": token, "mode": "apply"}, files=files
     )
     assert "导入完成" in applied.text
-    assert _scalar(session, select(func.count(Department.id)).where(Department.code.like("JTJ%"))) == 2
+    assert read_now(session, select(func.count(Department.id)).where(Department.code.like("JTJ%"))) == 2
 
 
 def test_import_rejects_a_bad_file(client, admin):
@@ -106,14 +100,14 @@ def test_deactivate_department(client, admin, session):
     login(client, "root")
     token = csrf_from(client, f"/admin/departments/{dept_id}")
     client.post(f"/admin/departments/{dept_id}/active", data={"csrf_token": token, "is_active": "false"})
-    assert _scalar(session, select(Department.is_active).where(Department.id == dept_id)) is False
+    assert read_now(session, select(Department.is_active).where(Department.id == dept_id)) is False
 
 
 def test_regions_page_loads_the_jurisdiction(client, admin, session):
     login(client, "root")
     assert "载入行政区划" in client.get("/admin/regions").text
     client.post("/admin/regions/load", data={"csrf_token": csrf_from(client, "/admin/regions")})
-    assert _scalar(session, select(func.count(Region.code)).where(Region.level == 3)) == 8
+    assert read_now(session, select(func.count(Region.code)).where(Region.level == 3)) == 8
     page = client.get("/admin/regions?code=371502").text
     assert "东昌府区" in page and "古楼街道" in page
     assert "东昌府区" in client.get("/admin/regions?q=东昌府").text
@@ -148,5 +142,5 @@ def test_delete_department_only_when_unreferenced(client, admin, session):
         f"/admin/departments/{empty_id}/delete", data={"csrf_token": token}, follow_redirects=False
     )
     assert gone.status_code == 303
-    assert _scalar(session, select(func.count(Department.id)).where(Department.id == empty_id)) == 0
-    assert _scalar(session, select(AuditEntry.action).where(AuditEntry.action == "delete")) == "delete"
+    assert read_now(session, select(func.count(Department.id)).where(Department.id == empty_id)) == 0
+    assert read_now(session, select(AuditEntry.action).where(AuditEntry.action == "delete")) == "delete"

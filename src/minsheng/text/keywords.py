@@ -8,6 +8,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -145,14 +146,7 @@ def _textrank(sequence: list[int], size: int) -> np.ndarray:
     )
     out = np.asarray(weights.sum(axis=1)).ravel()
     out[out == 0] = 1.0
-    transition_t = (sparse.diags(1.0 / out) @ weights).T.tocsr()
-    scores = np.full(size, 1.0 / size)
-    for _ in range(100):
-        updated = (1 - _DAMPING) / size + _DAMPING * (transition_t @ scores)
-        if np.abs(updated - scores).sum() < 1e-8:
-            return updated
-        scores = updated
-    return scores
+    return _power_iterate((sparse.diags(1.0 / out) @ weights).T.tocsr(), size)
 
 
 def _textrank_dense(rows: np.ndarray, cols: np.ndarray, size: int) -> np.ndarray:
@@ -160,11 +154,15 @@ def _textrank_dense(rows: np.ndarray, cols: np.ndarray, size: int) -> np.ndarray
     weights = np.bincount(rows * size + cols, minlength=size * size).reshape(size, size).astype(float)
     out = weights.sum(axis=1)
     out[out == 0] = 1.0
-    transition_t = (weights / out[:, None]).T
+    return _power_iterate((weights / out[:, None]).T, size)
+
+
+def _power_iterate(transition_t: Any, size: int, *, rounds: int = 30, tolerance: float = 1e-5) -> np.ndarray:
+    """Run PageRank's power iteration on a (dense or sparse) transposed transition matrix."""
     scores = np.full(size, 1.0 / size)
-    for _ in range(30):
+    for _ in range(rounds):
         updated = (1 - _DAMPING) / size + _DAMPING * (transition_t @ scores)
-        if np.abs(updated - scores).sum() < 1e-5:
+        if np.abs(updated - scores).sum() < tolerance:
             return updated
         scores = updated
     return scores
