@@ -110,6 +110,23 @@ class Settings(BaseSettings):
             '`minsheng.jobs.catalog` (JSON list in the environment, e.g. `["site_tasks"]`).'
         ),
     )
+    office_hours: str = Field(
+        default="09:00-12:00,13:30-17:30",
+        description=(
+            "Office hours on working days, as comma-separated periods; case deadlines in working hours "
+            "count only these periods, and working-day deadlines fall at the end of the last one."
+        ),
+    )
+    case_duplicate_days: int = Field(
+        default=7, description="Days back in which a new case is compared with earlier ones for duplicates."
+    )
+    case_duplicate_threshold: float = Field(
+        default=0.5,
+        description=(
+            "Character 3-gram Jaccard similarity at or above which an earlier case is proposed as a duplicate "
+            "(0.3 suffices when place and category also agree)."
+        ),
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @field_validator("default_locale")

@@ -1,0 +1,1 @@
+"""The work-item engine: intake, routing, deadlines, actions, privacy and statistics of cases."""

@@ -1,0 +1,183 @@
+"""Take in a new case from any channel: validate, read it, suggest a department and spot duplicates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from minsheng.audit.service import record
+from minsheng.cases.models import Case, CaseContact, CaseEvent, CaseType
+from minsheng.cases.routing import as_json, suggest_departments
+from minsheng.cases.schemas import CaseSubmit, check_attributes, check_contact
+from minsheng.cases.states import TERMINAL, CaseStatus
+from minsheng.cases.tracking import hash_query_code, new_query_code, new_tracking_number
+from minsheng.core.errors import Conflict, NotFound
+from minsheng.core.settings import Settings
+from minsheng.core.timeutil import utcnow
+from minsheng.text.analysis import Analysis, TextEngine
+from minsheng.text.dedupe import DuplicateIndex
+
+# Enough of the recent past to catch repeats without reading the whole table on every submission.
+_DUPLICATE_SCAN_LIMIT = 5000
+_RELATED_THRESHOLD = 0.3
+
+
+@dataclass
+class Intake:
+    """A stored case and the query code the citizen must keep (shown once, stored only as a digest)."""
+
+    case: Case
+    query_code: str
+
+
+def get_case_type(session: Session, code: str) -> CaseType:
+    """Return an active case type by code."""
+    case_type = session.scalar(select(CaseType).where(CaseType.code == code, CaseType.is_active))
+    if case_type is None:
+        raise NotFound(f"没有名为 {code} 的受理类型")
+    return case_type
+
+
+def list_case_types(session: Session, *, public_only: bool = False) -> list[CaseType]:
+    """List the active case types in display order."""
+    stmt = select(CaseType).where(CaseType.is_active).order_by(CaseType.sort_order, CaseType.id)
+    if public_only:
+        stmt = stmt.where(CaseType.is_public)
+    return list(session.scalars(stmt))
+
+
+def _duplicates(session: Session, case: Case, settings: Settings, now: datetime) -> list[dict[str, object]]:
+    if not case.text_signature:
+        return []
+    since = now - timedelta(days=settings.case_duplicate_days)
+    rows = session.execute(
+        select(Case.id, Case.tracking_no, Case.text_signature, Case.region_code, Case.category)
+        .where(Case.submitted_at >= since, Case.text_signature.is_not(None), Case.id != case.id)
+        .where(Case.status.not_in([CaseStatus.merged, CaseStatus.rejected]))
+        .order_by(Case.submitted_at.desc())
+        .limit(_DUPLICATE_SCAN_LIMIT)
+    ).all()
+    if not rows:
+        return []
+    index = DuplicateIndex(threshold=min(settings.case_duplicate_threshold, _RELATED_THRESHOLD))
+    index.add_signatures((row.id, row.text_signature) for row in rows)
+    index.add_signature(case.id, case.text_signature)
+    by_id = {row.id: row for row in rows}
+    found = []
+    for match in index.similar_to(case.id):
+        row = by_id[match.key]
+        same_place = bool(case.region_code and row.region_code == case.region_code)
+        same_category = bool(case.category and row.category == case.category)
+        if match.similarity >= settings.case_duplicate_threshold or (same_place and same_category):
+            found.append(
+                {"case_id": row.id, "tracking_no": row.tracking_no, "similarity": round(match.similarity, 3)}
+            )
+    return sorted(found, key=lambda d: -float(str(d["similarity"])))[:5]
+
+
+def _apply_analysis(session: Session, case: Case, analysis: Analysis) -> None:
+    prediction = analysis.predictions.get("category")
+    categories = [
+        {"label": label, "probability": round(p, 4)} for label, p in (prediction.top_k if prediction else [])
+    ]
+    if not case.category and categories and prediction and prediction.source == "model":
+        case.category = str(categories[0]["label"])
+    case.region_code = case.region_code or analysis.region_code
+    case.text_signature = analysis.signature or None
+    case.suggestions = {
+        "categories": categories,
+        "category_source": prediction.source if prediction else None,
+        "departments": as_json(suggest_departments(session, analysis)),
+        "places": [p.text for p in analysis.places][:10],
+        "keywords": [k for k, _ in analysis.keywords][:8],
+    }
+
+
+def submit_case(
+    session: Session,
+    *,
+    data: CaseSubmit,
+    settings: Settings,
+    engine: TextEngine,
+    created_by_id: int | None = None,
+    query_key: bytes,
+) -> Intake:
+    """Store a new case with its contact apart, its reading of the text and its first timeline step."""
+    case_type = get_case_type(session, data.type_code)
+    check_contact(case_type, data.contact)
+    attributes = check_attributes(case_type, data.attributes)
+    if data.external_id:
+        existing = session.scalar(
+            select(Case).where(Case.channel == data.channel, Case.external_id == data.external_id)
+        )
+        if existing is not None:
+            raise Conflict(f"外部编号 {data.external_id} 已提交过，受理编号 {existing.tracking_no}")
+    now = utcnow()
+    code = new_query_code()
+    case = Case(
+        tracking_no=new_tracking_number(now),
+        query_code_hash=hash_query_code(code, key=query_key),
+        type_id=case_type.id,
+        channel=data.channel,
+        status=CaseStatus.submitted,
+        priority=data.priority,
+        title=data.title,
+        description=data.description,
+        category=data.category,
+        place_text=data.place_text,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        attributes=attributes,
+        external_id=data.external_id,
+        submitted_at=now,
+        created_by_id=created_by_id,
+    )
+    text = "\n".join(filter(None, [data.place_text or "", data.description]))
+    _apply_analysis(session, case, engine.analyze(text, title=data.title, published_at=now))
+    _insert_with_unique_number(session, case, now)
+    session.add(CaseContact(case_id=case.id, **data.contact.model_dump()))
+    case.suggestions = {**case.suggestions, "duplicates": _duplicates(session, case, settings, now)}
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            action="submit",
+            to_status=CaseStatus.submitted,
+            actor_id=created_by_id,
+            actor_name="来电人" if created_by_id is None else "",
+            public_note=f"您的{case_type.name}已提交，受理编号 {case.tracking_no}",
+            data={"channel": data.channel},
+            occurred_at=now,
+        )
+    )
+    session.flush()
+    record(
+        session,
+        action="case.submit",
+        entity_type="case",
+        entity_id=case.id,
+        summary=f"{case_type.name} {case.tracking_no}（{data.channel}）",
+        after={"tracking_no": case.tracking_no, "type": case_type.code, "channel": data.channel},
+    )
+    return Intake(case=case, query_code=code)
+
+
+def _insert_with_unique_number(session: Session, case: Case, now: datetime) -> None:
+    # 32^5 numbers a day make a clash rare; a savepoint lets us draw again without losing the transaction.
+    for _ in range(5):
+        try:
+            with session.begin_nested():
+                session.add(case)
+                session.flush()
+            return
+        except IntegrityError:
+            case.tracking_no = new_tracking_number(now)
+    raise Conflict("受理编号生成失败，请重试")
+
+
+def is_open(case: Case) -> bool:
+    """Tell whether the case is still being worked."""
+    return case.status not in TERMINAL
