@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from minsheng.audit.ddl import drop_guards
 from minsheng.audit.models import AuditEntry
 from minsheng.auth.models import User
+from minsheng.cases.models import Case
 from minsheng.cli import app
 from minsheng.core.database import make_engine, make_sessionmaker
 from minsheng.core.settings import get_settings
@@ -93,9 +94,16 @@ def test_demo_builds_a_city_with_every_role(run, tmp_path):
         assert session.scalar(select(func.count(User.id))) == 7
         assert session.scalar(select(func.count(Region.code)).where(Region.level == 4)) > 100
         assert session.scalar(select(func.count(AuditEntry.id))) > 20
+        stages = dict(session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+        assert stages == {"submitted": 1, "assigned": 1, "replied": 1, "closed": 1}
+        first = session.scalar(select(Case).where(Case.status == "submitted"))
+        assert first.suggestions["departments"][0]["name"] == "市住房和城乡建设局"
     engine.dispose()
     again = run("demo", "--no-serve", url=url)
     assert again.exit_code == 0
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count(Case.id))) == 4
+    engine.dispose()
     assert again.output.split("admin")[2].split()[0] != result.output.split("admin")[2].split()[0]
 
 

@@ -118,13 +118,14 @@ class Settings(BaseSettings):
         ),
     )
     case_duplicate_days: int = Field(
-        default=7, description="Days back in which a new case is compared with earlier ones for duplicates."
+        default=7,
+        description="Days back in which a new case is compared with earlier ones for duplicates.",
     )
     case_duplicate_threshold: float = Field(
         default=0.5,
         description=(
-            "Character 3-gram Jaccard similarity at or above which an earlier case is proposed as a duplicate "
-            "(0.3 suffices when place and category also agree)."
+            "Character 3-gram Jaccard similarity at or above which an earlier case is proposed as a "
+            "duplicate (0.3 suffices when place and category also agree)."
         ),
     )
     log_level: str = Field(default="INFO", description="Python logging level.")

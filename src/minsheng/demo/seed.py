@@ -16,6 +16,7 @@ from minsheng.bootstrap import load_jurisdiction_regions, upgrade_database
 from minsheng.core.database import make_engine, make_sessionmaker, unit_of_work
 from minsheng.core.settings import Settings
 from minsheng.core.timeutil import utcnow
+from minsheng.demo.cases import seed_cases
 from minsheng.demo.departments import DEPARTMENTS, USERS
 from minsheng.org.models import Department
 from minsheng.org.schemas import DepartmentCreate, DepartmentUpdate
@@ -41,7 +42,10 @@ def build_demo(settings: Settings) -> list[DemoLogin]:
     try:
         with unit_of_work(make_sessionmaker(engine)) as session, audit_context(DEMO_ACTOR):
             departments = _seed_departments(session)
-            return _seed_users(session, departments)
+            logins = _seed_users(session, departments)
+            users = {u.username: u for u in session.scalars(select(User))}
+            seed_cases(session, settings, users)
+            return logins
     finally:
         engine.dispose()
 

@@ -15,11 +15,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from minsheng.audit.routes import router as audit_router
 from minsheng.auth.api import router as auth_api_router
 from minsheng.auth.routes import router as auth_router
+from minsheng.cases.api import router as cases_api_router
+from minsheng.cases.public_routes import router as public_cases_router
+from minsheng.cases.routes import router as cases_router
 from minsheng.core.database import make_engine, make_sessionmaker
 from minsheng.core.errors import MinshengError
 from minsheng.core.settings import Settings, get_settings
 from minsheng.org.api import router as org_api_router
 from minsheng.org.routes import router as org_router
+from minsheng.text.engine_cache import EngineCache
 from minsheng.web.csrf import verify_csrf
 from minsheng.web.errors import install_error_handlers, render_error
 from minsheng.web.middleware import SecurityHeadersMiddleware, UnitOfWorkMiddleware
@@ -121,6 +125,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     app.state.session_factory = make_sessionmaker(engine)
     app.state.templates = build_templates(settings.timezone)
     app.state.rate_limiter = RateLimiter(settings)
+    app.state.text_engines = EngineCache(settings)
     app.state.render_error = render_error
 
     app.add_middleware(UnitOfWorkMiddleware)
@@ -137,6 +142,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=str(files("minsheng") / "web" / "static")), name="static")
-    for router in (web_router, auth_router, org_router, audit_router, auth_api_router, org_api_router):
+    routers = (web_router, auth_router, org_router, audit_router, auth_api_router, org_api_router)
+    for router in (*routers, public_cases_router, cases_router, cases_api_router):
         app.include_router(router)
     return app

@@ -13,9 +13,10 @@ from starlette.requests import Request
 
 from minsheng.core.i18n import LOCALE_NAMES, translate
 from minsheng.core.timeutil import format_local
+from minsheng.text.pii import mask
 from minsheng.web.csrf import csrf_token
 
-DOMAINS_WITH_TEMPLATES = ("web", "auth", "org", "audit")
+DOMAINS_WITH_TEMPLATES = ("web", "auth", "org", "audit", "cases")
 
 
 @pass_context
@@ -48,4 +49,5 @@ def build_templates(timezone: str) -> Jinja2Templates:
     env.globals.update(_=_gettext, csrf_input=_csrf_input, csrf_token=csrf_token, locale_names=LOCALE_NAMES)
     env.filters["localtime"] = lambda value, fmt="%Y-%m-%d %H:%M": format_local(value, timezone, fmt)
     env.filters["chart_json"] = _chart_json
+    env.filters["mask_pii"] = lambda value: mask(value) if value else ""
     return templates

@@ -1,0 +1,193 @@
+"""Staff pages: case lists by view, operator entry, the case page with its actions and the contact reveal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from minsheng.auth.models import User
+from minsheng.cases import service
+from minsheng.cases.actions import RULES, SATISFACTION, check_may_act
+from minsheng.cases.deadlines import is_overdue, is_sign_overdue
+from minsheng.cases.forms import describe, engine_of, read_form, submission_from_form
+from minsheng.cases.intake import get_case_type, list_case_types
+from minsheng.cases.models import CaseContact
+from minsheng.cases.privacy import ContactView, masked_contact, reveal_contact
+from minsheng.cases.queries import (
+    PAGE_SIZE,
+    VIEWS,
+    CaseFilter,
+    get_case,
+    list_cases,
+    partner_ids,
+    timeline,
+    view_counts,
+)
+from minsheng.cases.schemas import PRIORITIES, ActionIn
+from minsheng.cases.states import ACTION_LABELS, STATUS_LABELS, CaseStatus, allowed_actions
+from minsheng.core.errors import MinshengError
+from minsheng.core.timeutil import utcnow
+from minsheng.org.models import Department
+from minsheng.web.deps import AppSettings, CurrentUser, DbSession, render, require_role
+
+router = APIRouter(prefix="/cases")
+Operator = Annotated[User, Depends(require_role("dispatcher", "admin"))]
+CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("", response_class=HTMLResponse)
+def cases_page(
+    request: Request,
+    db: DbSession,
+    user: CurrentUser,
+    view: str = "all",
+    status: str = "",
+    type: str = "",
+    q: str = "",
+    page: int = 1,
+) -> HTMLResponse:
+    """List the cases the user may see, by view (queue, mine, due soon, overdue ...)."""
+    view = view if view in VIEWS else "all"
+    status = status if status in STATUS_LABELS else ""
+    filters = CaseFilter(
+        view=view, status=status, type_code=type[:32], query=q[:100], page=max(1, min(page, 10**6))
+    )
+    cases, total = list_cases(db, user=user, filters=filters)
+    now = utcnow()
+    context = {
+        "cases": cases,
+        "total": total,
+        "page": filters.page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "views": VIEWS,
+        "view": view,
+        "counts": view_counts(db, user=user),
+        "status": status,
+        "type": type,
+        "q": q,
+        "types": list_case_types(db),
+        "status_labels": STATUS_LABELS,
+        "overdue": {c.id for c in cases if is_overdue(c, now) or is_sign_overdue(c, now)},
+        "base_query": urlencode({"view": view, "status": status, "type": type, "q": q}),
+    }
+    return render(request, "cases/list.html", context)
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_case_page(request: Request, db: DbSession, user: Operator, type: str = "complaint") -> HTMLResponse:
+    """Show the operator's form for a phone call."""
+    case_type = get_case_type(db, type)
+    context = {"case_type": case_type, "types": list_case_types(db), "form": {}, "error": None}
+    return render(request, "cases/new.html", context)
+
+
+@router.post("/new", response_class=HTMLResponse)
+async def new_case(request: Request, db: DbSession, settings: AppSettings, user: Operator) -> Response:
+    """Store a case taken on the phone."""
+    form = await read_form(request)
+    case_type = get_case_type(db, form.get("type_code", "complaint")[:32])
+    try:
+        data = submission_from_form(form, case_type, channel=form.get("channel") or "phone")
+        intake = service.submit(db, data=data, settings=settings, engine=engine_of(request, db), user=user)
+    except (MinshengError, ValidationError) as exc:
+        context = {"case_type": case_type, "types": list_case_types(db), "form": form, "error": describe(exc)}
+        return render(request, "cases/new.html", context, status_code=422)
+    return RedirectResponse(f"/cases/{intake.case.id}?created={intake.query_code}", status_code=303)
+
+
+def _case_context(
+    db: DbSession, user: User, case_id: CaseId, *, contact: ContactView | None = None, **extra: Any
+) -> dict[str, Any]:
+    case = get_case(db, case_id=case_id, user=user)
+    actions = []
+    for action in allowed_actions(CaseStatus(case.status)):
+        try:
+            check_may_act(db, case=case, user=user, action=action)
+        except MinshengError:
+            continue
+        actions.append(action)
+    partners = partner_ids(db, case_id=case.id)
+    departments = db.scalars(
+        select(Department).where(Department.is_active).order_by(Department.sort_order, Department.name)
+    ).all()
+    now = utcnow()
+    return {
+        "case": case,
+        "events": timeline(db, case_id=case.id),
+        "contact": contact or masked_contact(db.get(CaseContact, case.id)),
+        "actions": actions,
+        "action_labels": ACTION_LABELS,
+        "rules": RULES,
+        "status_labels": STATUS_LABELS,
+        "priorities": PRIORITIES,
+        "satisfaction": SATISFACTION,
+        "departments": departments,
+        "department_names": {d.id: d.name for d in departments},
+        "partners": partners,
+        "is_overdue": is_overdue(case, now),
+        "is_sign_overdue": is_sign_overdue(case, now),
+        "error": None,
+        **extra,
+    }
+
+
+@router.get("/{case_id}", response_class=HTMLResponse)
+def case_page(
+    request: Request, db: DbSession, user: CurrentUser, case_id: CaseId, created: str = "", done: str = ""
+) -> HTMLResponse:
+    """Show a case: details, suggestions, masked contact, timeline and the actions the user may take."""
+    context = _case_context(db, user, case_id, created=created if created.isdigit() else "", done=done)
+    return render(request, "cases/detail.html", context)
+
+
+@router.post("/{case_id}/actions", response_class=HTMLResponse)
+async def case_action(
+    request: Request, db: DbSession, settings: AppSettings, user: CurrentUser, case_id: CaseId
+) -> Response:
+    """Take an action on the case and come back to its page."""
+    form = await read_form(request)
+    try:
+        data = ActionIn(
+            action=form.get("action", ""),
+            note=form.get("note", ""),
+            public_note=form.get("public_note") or None,
+            department_id=int(form["department_id"]) if form.get("department_id", "").isdigit() else None,
+            partner_ids=[int(v) for v in (await request.form()).getlist("partner_ids") if str(v).isdigit()],
+            days=int(form["days"]) if form.get("days", "").isdigit() else None,
+            satisfaction=form.get("satisfaction") or None,
+            target_case_id=int(form["target_case_id"]) if form.get("target_case_id", "").isdigit() else None,
+        )
+        # A savepoint undoes a half-done action, so the page shown with the error is the case as stored.
+        with db.begin_nested():
+            event = service.act(db, case_id=case_id, user=user, data=data, settings=settings)
+    except (MinshengError, ValidationError) as exc:
+        status = exc.status_code if isinstance(exc, MinshengError) else 422
+        context = _case_context(db, user, case_id, error=describe(exc))
+        return render(request, "cases/detail.html", context, status_code=status)
+    return RedirectResponse(f"/cases/{case_id}?done={event.action}", status_code=303)
+
+
+@router.post("/{case_id}/contact", response_class=HTMLResponse)
+async def reveal(request: Request, db: DbSession, user: CurrentUser, case_id: CaseId) -> Response:
+    """Show the complainant's real contact details to an entitled user, with the reason recorded."""
+    form = await read_form(request)
+    case = get_case(db, case_id=case_id, user=user)
+    try:
+        contact = reveal_contact(db, case=case, user=user, reason=form.get("reason", ""))
+    except MinshengError as exc:
+        return render(
+            request,
+            "cases/detail.html",
+            _case_context(db, user, case_id, error=exc.message),
+            status_code=exc.status_code,
+        )
+    # The read was audited; keep the page uncached so the details do not linger in the browser.
+    response = render(request, "cases/detail.html", _case_context(db, user, case_id, contact=contact))
+    response.headers["Cache-Control"] = "no-store"
+    return response
