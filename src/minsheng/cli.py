@@ -12,6 +12,7 @@ import typer
 from minsheng.audit.cli import verify as audit_verify
 from minsheng.core.settings import Settings, get_settings
 from minsheng.jobs.cli import worker
+from minsheng.plans.cli import plans_app
 from minsheng.text.cli import text_app
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(text_app, name="text")
+app.add_typer(plans_app, name="plans")
 app.command("worker", help="Run background job workers until interrupted.")(worker)
 audit_app.command("verify", help="Check the audit log's hash chain and report the first broken link.")(
     audit_verify

@@ -1,0 +1,1 @@
+"""Policy documents, their tasks and numeric targets, measurements and assessment."""
