@@ -75,7 +75,7 @@ def _hand_to(ctx: ActionContext, case: Case, dept: Department, partner_ids: list
     case.assigned_at = ctx.now
     case.accepted_at = case.accepted_at or ctx.now
     case.signed_at = None
-    case.paused_at = None
+    case.paused_at = case.reminded_at = case.sign_urged_at = case.overdue_at = None
     ctx.session.execute(delete(CasePartner).where(CasePartner.case_id == case.id))
     for partner_id in dict.fromkeys(partner_ids):
         if partner_id != dept.id:
@@ -207,6 +207,7 @@ def _decide_extension(ctx: ActionContext, case: Case, *, approve: bool) -> Step:
         raise IllegalTransition("没有待审批的延期申请")
     if approve:
         deadlines.extend(case, calendar=ctx.calendar, days=days)
+        case.reminded_at = None
     case.extension_days_requested = None
     case.extension_reason = None
     public = f"办理期限延长 {days} 个工作日" if approve else None

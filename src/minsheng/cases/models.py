@@ -71,6 +71,10 @@ class Case(TimestampMixin, Base):
     response_due_at: Mapped[datetime | None] = mapped_column()
     resolve_due_at: Mapped[datetime | None] = mapped_column()
     paused_at: Mapped[datetime | None] = mapped_column()
+    # Guards that make the deadline sweep idempotent: each automatic step happens once per assignment.
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    sign_urged_at: Mapped[datetime | None] = mapped_column()
+    overdue_at: Mapped[datetime | None] = mapped_column()
     paused_seconds: Mapped[float] = mapped_column(default=0.0)
     extension_days_requested: Mapped[int | None] = mapped_column()
     extension_reason: Mapped[str | None] = mapped_column(Text)

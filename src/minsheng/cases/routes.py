@@ -30,7 +30,14 @@ from minsheng.cases.queries import (
     view_counts,
 )
 from minsheng.cases.schemas import PRIORITIES, ActionIn
-from minsheng.cases.states import ACTION_LABELS, STATUS_LABELS, CaseStatus, allowed_actions
+from minsheng.cases.states import (
+    ACTION_LABELS,
+    AUTOMATIC_LABELS,
+    EVENT_LABELS,
+    STATUS_LABELS,
+    CaseStatus,
+    allowed_actions,
+)
 from minsheng.core.errors import MinshengError
 from minsheng.core.timeutil import utcnow
 from minsheng.org.models import Department
@@ -123,6 +130,8 @@ def _case_context(
         "contact": contact or masked_contact(db.get(CaseContact, case.id)),
         "actions": actions,
         "action_labels": ACTION_LABELS,
+        "event_labels": EVENT_LABELS,
+        "automatic_labels": AUTOMATIC_LABELS,
         "rules": RULES,
         "status_labels": STATUS_LABELS,
         "priorities": PRIORITIES,

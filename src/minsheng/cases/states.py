@@ -106,6 +106,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.notify_platform: "通知平台处置",
     Action.note: "内部备注",
 }
+# Steps the deadline sweep takes by itself; they appear in the timeline but cannot be chosen.
+AUTOMATIC_LABELS = {"remind": "到期提醒", "urge": "自动催办", "supervise": "自动督办"}
+# How each timeline step is named.
+EVENT_LABELS: dict[str, str] = {"submit": "提交", **{a.value: label for a, label in ACTION_LABELS.items()}}
 
 
 @dataclass(frozen=True)

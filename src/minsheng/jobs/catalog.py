@@ -9,6 +9,7 @@ from minsheng.core.settings import Settings
 # Domain packages add their `jobs` module here when they gain one.
 TASK_MODULES: list[str] = [
     "minsheng.jobs.builtin",
+    "minsheng.cases.jobs",
 ]
 
 
