@@ -18,6 +18,7 @@ from minsheng.auth.routes import router as auth_router
 from minsheng.cases.api import router as cases_api_router
 from minsheng.cases.public_routes import router as public_cases_router
 from minsheng.cases.routes import router as cases_router
+from minsheng.cases.statistics_routes import router as case_statistics_router
 from minsheng.core.database import make_engine, make_sessionmaker
 from minsheng.core.errors import MinshengError
 from minsheng.core.settings import Settings, get_settings
@@ -143,6 +144,6 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
 
     app.mount("/static", StaticFiles(directory=str(files("minsheng") / "web" / "static")), name="static")
     routers = (web_router, auth_router, org_router, audit_router, auth_api_router, org_api_router)
-    for router in (*routers, public_cases_router, cases_router, cases_api_router):
+    for router in (*routers, public_cases_router, case_statistics_router, cases_router, cases_api_router):
         app.include_router(router)
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
@@ -12,11 +14,22 @@ from minsheng.core.errors import MinshengError
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
 class CsrfFailed(MinshengError):
     status_code = 403
     default_message = "页面已过期或来源不可信，请刷新后重试"
+
+
+def csrf_exempt(endpoint: Endpoint) -> Endpoint:
+    """Mark an endpoint that authenticates by a key in the request and never acts on the cookie session."""
+    endpoint.csrf_exempt = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _is_exempt(request: Request) -> bool:
+    return getattr(request.scope.get("endpoint"), "csrf_exempt", False) is True
 
 
 def csrf_token(request: Request) -> str:
@@ -34,6 +47,8 @@ async def verify_csrf(request: Request) -> None:
         return
     ctx = getattr(request.state, "ctx", None)
     if ctx is not None and ctx.token is not None:
+        return
+    if _is_exempt(request):
         return
     expected = request.session.get("csrf")
     if not expected:

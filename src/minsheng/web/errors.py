@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 
 HTTP_MESSAGES = {404: "未找到所请求的页面", 405: "不支持的请求方法", 413: "提交的内容过大"}
 
+# Renders an error (status, translated message) in a format some path prefix prescribes, e.g. Open311's.
+ErrorRenderer = Callable[[Request, int, str], Response]
+
 
 def wants_json(request: Request) -> bool:
     if request.url.path.startswith("/api/"):
@@ -33,6 +37,9 @@ async def render_error(request: Request, error: MinshengError) -> Response:
     status = error.status_code
     locale = request.state.ctx.locale if hasattr(request.state, "ctx") else "zh"
     message = translate(error.message, locale)
+    prescribed = _prescribed_renderer(request)
+    if prescribed is not None:
+        return prescribed(request, status, message)
     if wants_json(request):
         body = {"error": {"code": type(error).__name__, "message": message, "field": error.field}}
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -49,6 +56,13 @@ async def render_error(request: Request, error: MinshengError) -> Response:
             response.headers["HX-Redirect"] = "/login"
         return response
     return render(request, "error.html", {"message": message, "status": status}, status_code=status)
+
+
+def _prescribed_renderer(request: Request) -> ErrorRenderer | None:
+    """Return the renderer registered for the request's path prefix in `app.state.error_renderers`."""
+    renderers: dict[str, ErrorRenderer] = getattr(request.app.state, "error_renderers", {})
+    path = request.url.path
+    return next((renderer for prefix, renderer in renderers.items() if path.startswith(prefix)), None)
 
 
 def _domain_cause(error: BaseException) -> MinshengError | None:
