@@ -11,7 +11,7 @@ from starlette.requests import Request
 
 from minsheng.auth.models import User
 from minsheng.cases import service
-from minsheng.cases.forms import engine_of
+from minsheng.cases.forms import duplicates_of, engine_of
 from minsheng.cases.intake import list_case_types
 from minsheng.cases.models import Case, CaseEvent
 from minsheng.cases.privacy import public_text
@@ -118,7 +118,14 @@ def submit(
 ) -> Submitted:
     """Submit a case; a repeated `external_id` is refused with 409 and the earlier tracking number."""
     data = body.model_copy(update={"channel": "api" if body.channel == "web" else body.channel})
-    intake = service.submit(db, data=data, settings=settings, engine=engine_of(request, db), user=user)
+    intake = service.submit(
+        db,
+        data=data,
+        settings=settings,
+        engine=engine_of(request, db),
+        duplicates=duplicates_of(request),
+        user=user,
+    )
     case = intake.case
     return Submitted(
         id=case.id,

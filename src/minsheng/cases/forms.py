@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.requests import Request
 
+from minsheng.cases.duplicates import DuplicateFinder
 from minsheng.cases.models import CaseType
 from minsheng.cases.schemas import CaseSubmit, ContactIn
 from minsheng.core.errors import MinshengError, ValidationFailed
@@ -80,6 +81,11 @@ async def read_form(request: Request) -> dict[str, str]:
     """Read a posted form as plain strings (uploads are not accepted here)."""
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def duplicates_of(request: Request) -> DuplicateFinder:
+    """Return the app's index of recent cases, kept between requests."""
+    return request.app.state.case_duplicates
 
 
 def engine_of(request: Request, session: Any) -> TextEngine:

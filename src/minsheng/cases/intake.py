@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from minsheng.audit.service import record
+from minsheng.cases.duplicates import DuplicateFinder
 from minsheng.cases.models import Case, CaseContact, CaseEvent, CaseType
 from minsheng.cases.routing import as_json, suggest_departments
 from minsheng.cases.schemas import CaseSubmit, check_attributes, check_contact
@@ -19,11 +20,6 @@ from minsheng.core.errors import Conflict, NotFound
 from minsheng.core.settings import Settings
 from minsheng.core.timeutil import utcnow
 from minsheng.text.analysis import Analysis, TextEngine
-from minsheng.text.dedupe import DuplicateIndex
-
-# Enough of the recent past to catch repeats without reading the whole table on every submission.
-_DUPLICATE_SCAN_LIMIT = 5000
-_RELATED_THRESHOLD = 0.3
 
 
 @dataclass
@@ -48,35 +44,6 @@ def list_case_types(session: Session, *, public_only: bool = False) -> list[Case
     if public_only:
         stmt = stmt.where(CaseType.is_public)
     return list(session.scalars(stmt))
-
-
-def _duplicates(session: Session, case: Case, settings: Settings, now: datetime) -> list[dict[str, object]]:
-    if not case.text_signature:
-        return []
-    since = now - timedelta(days=settings.case_duplicate_days)
-    rows = session.execute(
-        select(Case.id, Case.tracking_no, Case.text_signature, Case.region_code, Case.category)
-        .where(Case.submitted_at >= since, Case.text_signature.is_not(None), Case.id != case.id)
-        .where(Case.status.not_in([CaseStatus.merged, CaseStatus.rejected]))
-        .order_by(Case.submitted_at.desc())
-        .limit(_DUPLICATE_SCAN_LIMIT)
-    ).all()
-    if not rows:
-        return []
-    index = DuplicateIndex(threshold=min(settings.case_duplicate_threshold, _RELATED_THRESHOLD))
-    index.add_signatures((row.id, row.text_signature) for row in rows)
-    index.add_signature(case.id, case.text_signature)
-    by_id = {row.id: row for row in rows}
-    found = []
-    for match in index.similar_to(case.id):
-        row = by_id[match.key]
-        same_place = bool(case.region_code and row.region_code == case.region_code)
-        same_category = bool(case.category and row.category == case.category)
-        if match.similarity >= settings.case_duplicate_threshold or (same_place and same_category):
-            found.append(
-                {"case_id": row.id, "tracking_no": row.tracking_no, "similarity": round(match.similarity, 3)}
-            )
-    return sorted(found, key=lambda d: -float(str(d["similarity"])))[:5]
 
 
 def _apply_analysis(session: Session, case: Case, analysis: Analysis) -> None:
@@ -105,6 +72,7 @@ def submit_case(
     engine: TextEngine,
     created_by_id: int | None = None,
     query_key: bytes,
+    duplicates: DuplicateFinder | None = None,
 ) -> Intake:
     """Store a new case with its contact apart, its reading of the text and its first timeline step."""
     case_type = get_case_type(session, data.type_code)
@@ -140,7 +108,11 @@ def submit_case(
     _apply_analysis(session, case, engine.analyze(text, title=data.title, published_at=now))
     _insert_with_unique_number(session, case, now)
     session.add(CaseContact(case_id=case.id, **data.contact.model_dump()))
-    case.suggestions = {**case.suggestions, "duplicates": _duplicates(session, case, settings, now)}
+    finder = duplicates or DuplicateFinder()
+    case.suggestions = {
+        **case.suggestions,
+        "duplicates": finder.find(session, case=case, settings=settings, now=now),
+    }
     session.add(
         CaseEvent(
             case_id=case.id,

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from minsheng.cases import service
-from minsheng.cases.forms import HONEYPOT, describe, engine_of, read_form, submission_from_form
+from minsheng.cases.forms import HONEYPOT, describe, duplicates_of, engine_of, read_form, submission_from_form
 from minsheng.cases.intake import get_case_type, list_case_types
 from minsheng.cases.models import CaseType
 from minsheng.core.errors import MinshengError, NotFound
@@ -55,7 +55,9 @@ async def report_submit(
         )
     try:
         data = submission_from_form(form, case_type, channel="web")
-        intake = service.submit(db, data=data, settings=settings, engine=engine_of(request, db))
+        intake = service.submit(
+            db, data=data, settings=settings, engine=engine_of(request, db), duplicates=duplicates_of(request)
+        )
     except (MinshengError, ValidationError) as exc:
         context = {"case_type": case_type, "form": form, "error": describe(exc)}
         return render(request, "cases/public_form.html", context, status_code=422)

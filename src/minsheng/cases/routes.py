@@ -15,7 +15,7 @@ from minsheng.auth.models import User
 from minsheng.cases import service
 from minsheng.cases.actions import RULES, SATISFACTION, check_may_act
 from minsheng.cases.deadlines import is_overdue, is_sign_overdue
-from minsheng.cases.forms import describe, engine_of, read_form, submission_from_form
+from minsheng.cases.forms import describe, duplicates_of, engine_of, read_form, submission_from_form
 from minsheng.cases.intake import get_case_type, list_case_types
 from minsheng.cases.models import CaseContact
 from minsheng.cases.privacy import ContactView, masked_contact, reveal_contact
@@ -101,7 +101,14 @@ async def new_case(request: Request, db: DbSession, settings: AppSettings, user:
     case_type = get_case_type(db, form.get("type_code", "complaint")[:32])
     try:
         data = submission_from_form(form, case_type, channel=form.get("channel") or "phone")
-        intake = service.submit(db, data=data, settings=settings, engine=engine_of(request, db), user=user)
+        intake = service.submit(
+            db,
+            data=data,
+            settings=settings,
+            engine=engine_of(request, db),
+            duplicates=duplicates_of(request),
+            user=user,
+        )
     except (MinshengError, ValidationError) as exc:
         context = {"case_type": case_type, "types": list_case_types(db), "form": form, "error": describe(exc)}
         return render(request, "cases/new.html", context, status_code=422)

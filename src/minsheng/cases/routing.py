@@ -30,26 +30,26 @@ class DepartmentSuggestion:
     reasons: list[str] = field(default_factory=list)
 
 
-def _add(found: dict[int, DepartmentSuggestion], dept: Department, score: float, reason: str) -> None:
-    current = found.get(dept.id)
+def _add(found: dict[int, DepartmentSuggestion], dept_id: int, name: str, score: float, reason: str) -> None:
+    current = found.get(dept_id)
     if current is None:
-        found[dept.id] = DepartmentSuggestion(dept.id, dept.name, round(score, 4), [reason])
+        found[dept_id] = DepartmentSuggestion(dept_id, name, round(score, 4), [reason])
         return
     # Independent pieces of evidence reinforce each other (noisy-or).
     current.confidence = round(1 - (1 - current.confidence) * (1 - score), 4)
     current.reasons.append(reason)
 
 
-def _rule_matches(rule: RoutingRule, analysis: Analysis, categories: dict[str, float]) -> float | None:
-    pattern = rule.pattern.strip()
-    if rule.kind == "category":
+def _rule_matches(kind: str, pattern: str, analysis: Analysis, categories: dict[str, float]) -> float | None:
+    pattern = pattern.strip()
+    if kind == "category":
         return categories.get(pattern)
-    if rule.kind == "region":
+    if kind == "region":
         codes = {p.region_code for p in analysis.places if p.region_code}
         if analysis.region_code:
             codes.add(analysis.region_code)
         return REGION_WEIGHT if any(code.startswith(pattern) for code in codes) else None
-    if rule.kind == "keyword":
+    if kind == "keyword":
         return KEYWORD_WEIGHT if pattern and pattern in analysis.text else None
     return None
 
@@ -59,22 +59,23 @@ def suggest_departments(session: Session, analysis: Analysis) -> list[Department
     prediction = analysis.predictions.get("category")
     categories = dict(prediction.top_k) if prediction else {}
     rules = session.execute(
-        select(RoutingRule, Department)
+        select(RoutingRule.kind, RoutingRule.pattern, Department.id, Department.name)
         .join(Department, RoutingRule.department_id == Department.id)
         .where(RoutingRule.is_active, Department.is_active)
         .order_by(RoutingRule.priority.desc(), RoutingRule.id)
     ).all()
     found: dict[int, DepartmentSuggestion] = {}
-    for rule, dept in rules:
-        score = _rule_matches(rule, analysis, categories)
+    for kind, pattern, dept_id, dept_name in rules:
+        score = _rule_matches(kind, pattern, analysis, categories)
         if score:
-            _add(found, dept, score, f"{RULE_KINDS.get(rule.kind, rule.kind)}: {rule.pattern}")
+            _add(found, dept_id, dept_name, score, f"{RULE_KINDS.get(kind, kind)}: {pattern}")
     mentioned = {m.department_id for m in analysis.departments}
     if mentioned:
-        for dept in session.scalars(
-            select(Department).where(Department.id.in_(mentioned), Department.is_active)
-        ):
-            _add(found, dept, MENTION_WEIGHT, f"文中提及: {dept.name}")
+        named = select(Department.id, Department.name).where(
+            Department.id.in_(mentioned), Department.is_active
+        )
+        for dept_id, dept_name in session.execute(named):
+            _add(found, dept_id, dept_name, MENTION_WEIGHT, f"文中提及: {dept_name}")
     ranked = sorted(found.values(), key=lambda s: (-s.confidence, s.name))
     return ranked[:TOP_K]
 

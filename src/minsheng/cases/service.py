@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from minsheng.auth.models import User
 from minsheng.cases.actions import SATISFACTION, apply_action, check_may_act, parse_action
 from minsheng.cases.deadlines import work_calendar
+from minsheng.cases.duplicates import DuplicateFinder
 from minsheng.cases.intake import Intake, submit_case
 from minsheng.cases.models import CaseEvent
 from minsheng.cases.privacy import public_text
@@ -30,9 +31,18 @@ def query_key(settings: Settings) -> bytes:
 
 
 def submit(
-    session: Session, *, data: CaseSubmit, settings: Settings, engine: TextEngine, user: User | None = None
+    session: Session,
+    *,
+    data: CaseSubmit,
+    settings: Settings,
+    engine: TextEngine,
+    user: User | None = None,
+    duplicates: DuplicateFinder | None = None,
 ) -> Intake:
-    """Take in a case from the public form, an operator, the API or Open311."""
+    """Take in a case from the public form, an operator, the API or Open311.
+
+    Long-running processes pass their DuplicateFinder so the index of recent cases is kept between calls.
+    """
     return submit_case(
         session,
         data=data,
@@ -40,6 +50,7 @@ def submit(
         engine=engine,
         created_by_id=user.id if user else None,
         query_key=query_key(settings),
+        duplicates=duplicates,
     )
 
 

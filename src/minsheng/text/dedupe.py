@@ -111,6 +111,10 @@ class DuplicateIndex:
         """Return the indexed texts at least threshold-similar to text, most similar first."""
         return self._matches(fingerprint_many([text], self.num_perm)[0])
 
+    def query_signature(self, data: bytes) -> list[Match]:
+        """Return the indexed texts at least threshold-similar to the text whose signature() is given."""
+        return self._matches(self._parse(data))
+
     def similar_to(self, key: Key) -> list[Match]:
         """Return the other indexed texts at least threshold-similar to the one under key."""
         return self._matches(self._docs[key], exclude=key)

@@ -16,12 +16,15 @@ from minsheng.audit.routes import router as audit_router
 from minsheng.auth.api import router as auth_api_router
 from minsheng.auth.routes import router as auth_router
 from minsheng.cases.api import router as cases_api_router
+from minsheng.cases.duplicates import DuplicateFinder
 from minsheng.cases.public_routes import router as public_cases_router
 from minsheng.cases.routes import router as cases_router
 from minsheng.cases.statistics_routes import router as case_statistics_router
 from minsheng.core.database import make_engine, make_sessionmaker
 from minsheng.core.errors import MinshengError
 from minsheng.core.settings import Settings, get_settings
+from minsheng.open311.routes import router as open311_router
+from minsheng.open311.serialize import render_error as render_open311_error
 from minsheng.org.api import router as org_api_router
 from minsheng.org.routes import router as org_router
 from minsheng.text.engine_cache import EngineCache
@@ -127,7 +130,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     app.state.templates = build_templates(settings.timezone)
     app.state.rate_limiter = RateLimiter(settings)
     app.state.text_engines = EngineCache(settings)
+    app.state.case_duplicates = DuplicateFinder()
     app.state.render_error = render_error
+    # Open311 clients expect the specification's <errors> document, whatever they send as Accept.
+    app.state.error_renderers = {"/open311/": render_open311_error}
 
     app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(
@@ -146,4 +152,5 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     routers = (web_router, auth_router, org_router, audit_router, auth_api_router, org_api_router)
     for router in (*routers, public_cases_router, case_statistics_router, cases_router, cases_api_router):
         app.include_router(router)
+    app.include_router(open311_router)
     return app

@@ -1,0 +1,96 @@
+"""Propose earlier cases a new one repeats: near-duplicate text, or the same place and category, recently."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from minsheng.cases.models import Case
+from minsheng.cases.states import CaseStatus
+from minsheng.core.settings import Settings
+from minsheng.text.dedupe import DuplicateIndex
+from minsheng.text.dedupe_signature import Fingerprint, similarity
+
+# Related (same place and category) cases need less textual overlap to be worth a look.
+RELATED_THRESHOLD = 0.3
+MAX_PROPOSALS = 5
+_CLOSED_TO_MERGING = (CaseStatus.merged, CaseStatus.rejected)
+
+
+class DuplicateFinder:
+    """An in-memory MinHash index over the recent cases, brought up to date from the database on each use.
+
+    The index only proposes candidates; every proposal is checked against the stored rows, so a stale or
+    shared index can miss nothing that is in the database window and invent nothing that is not.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._index = DuplicateIndex(threshold=RELATED_THRESHOLD)
+        self._seen: dict[int, datetime] = {}
+        self._last_id = 0
+
+    def _reset(self) -> None:
+        self._index = DuplicateIndex(threshold=RELATED_THRESHOLD)
+        self._seen.clear()
+        self._last_id = 0
+
+    def _refresh(self, session: Session, since: datetime) -> None:
+        newest = session.scalar(select(func.max(Case.id))) or 0
+        if newest < self._last_id:  # the table was emptied or restored: start over
+            self._reset()
+        rows = session.execute(
+            select(Case.id, Case.submitted_at, Case.text_signature)
+            .where(Case.id > self._last_id, Case.submitted_at >= since, Case.text_signature.is_not(None))
+            .order_by(Case.id)
+        ).all()
+        for row in rows:
+            self._index.add_signature(row.id, row.text_signature)
+            self._seen[row.id] = row.submitted_at
+        self._last_id = max(self._last_id, newest)
+        for case_id in [k for k, at in self._seen.items() if at < since]:
+            self._index.remove(case_id)
+            del self._seen[case_id]
+
+    def find(
+        self, session: Session, *, case: Case, settings: Settings, now: datetime
+    ) -> list[dict[str, object]]:
+        """Return up to five earlier cases the new one may repeat, most similar first."""
+        if not case.text_signature:
+            return []
+        since = now - timedelta(days=settings.case_duplicate_days)
+        with self._lock:
+            self._refresh(session, since)
+            candidates = {m.key for m in self._index.query_signature(case.text_signature)} - {case.id}
+        if not candidates:
+            return []
+        rows = session.execute(
+            select(
+                Case.id,
+                Case.tracking_no,
+                Case.region_code,
+                Case.category,
+                Case.status,
+                Case.submitted_at,
+                Case.text_signature,
+            ).where(Case.id.in_(sorted(candidates)))
+        ).all()
+        mine = Fingerprint.from_bytes(case.text_signature)
+        found = []
+        for row in rows:
+            if row.status in _CLOSED_TO_MERGING or row.submitted_at < since or not row.text_signature:
+                continue
+            score = similarity(mine, Fingerprint.from_bytes(row.text_signature))
+            related = bool(case.region_code and row.region_code == case.region_code) and bool(
+                case.category and row.category == case.category
+            )
+            if score >= settings.case_duplicate_threshold or related:
+                found.append(
+                    {"case_id": row.id, "tracking_no": row.tracking_no, "similarity": round(score, 3)}
+                )
+        return sorted(found, key=lambda d: (-float(str(d["similarity"])), int(str(d["case_id"]))))[
+            :MAX_PROPOSALS
+        ]
