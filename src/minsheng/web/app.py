@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from minsheng.audit.routes import router as audit_router
 from minsheng.auth.api import router as auth_api_router
 from minsheng.auth.routes import router as auth_router
+from minsheng.cases.admin_routes import router as cases_admin_router
 from minsheng.cases.api import router as cases_api_router
 from minsheng.cases.duplicates import DuplicateFinder
 from minsheng.cases.public_routes import router as public_cases_router
@@ -150,7 +151,14 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
 
     app.mount("/static", StaticFiles(directory=str(files("minsheng") / "web" / "static")), name="static")
     routers = (web_router, auth_router, org_router, audit_router, auth_api_router, org_api_router)
-    for router in (*routers, public_cases_router, case_statistics_router, cases_router, cases_api_router):
+    case_routers = (
+        public_cases_router,
+        case_statistics_router,
+        cases_router,
+        cases_api_router,
+        cases_admin_router,
+    )
+    for router in (*routers, *case_routers):
         app.include_router(router)
     app.include_router(open311_router)
     return app
