@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from minsheng.cases import service
+from minsheng.cases.attachments import add_attachment
 from minsheng.cases.forms import HONEYPOT, describe, duplicates_of, engine_of, read_form, submission_from_form
 from minsheng.cases.intake import get_case_type, list_case_types
 from minsheng.cases.models import CaseType
-from minsheng.core.errors import MinshengError, NotFound
+from minsheng.core.errors import MinshengError, NotFound, ValidationFailed
 from minsheng.web.deps import AppSettings, DbSession, render
 from minsheng.web.ratelimit import rate_limit
 
 router = APIRouter()
 Limited = Depends(rate_limit("public"))
+MAX_PUBLIC_FILES = 3
 
 
 def _public_type(db: DbSession, code: str) -> CaseType:
@@ -53,11 +56,24 @@ async def report_submit(
             {"case_type": case_type, "form": {}, "error": "提交失败，请稍后再试"},
             status_code=400,
         )
+    uploads = [f for f in (await request.form()).getlist("files") if isinstance(f, UploadFile) and f.filename]
     try:
+        if len(uploads) > MAX_PUBLIC_FILES:
+            raise ValidationFailed(f"最多上传 {MAX_PUBLIC_FILES} 个附件")
         data = submission_from_form(form, case_type, channel="web")
         intake = service.submit(
             db, data=data, settings=settings, engine=engine_of(request, db), duplicates=duplicates_of(request)
         )
+        for upload in uploads:
+            content = await upload.read(settings.case_attachment_mb * 1024 * 1024 + 1)
+            add_attachment(
+                db,
+                case=intake.case,
+                filename=upload.filename or "",
+                content=content,
+                settings=settings,
+                user_id=None,
+            )
     except (MinshengError, ValidationError) as exc:
         context = {"case_type": case_type, "form": form, "error": describe(exc)}
         return render(request, "cases/public_form.html", context, status_code=422)

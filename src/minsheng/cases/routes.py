@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import ValidationError
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from minsheng.auth.models import User
 from minsheng.cases import service
 from minsheng.cases.actions import RULES, SATISFACTION, check_may_act
+from minsheng.cases.attachments import add_attachment, list_attachments, read_attachment
 from minsheng.cases.deadlines import is_overdue, is_sign_overdue
 from minsheng.cases.forms import describe, duplicates_of, engine_of, read_form, submission_from_form
+from minsheng.cases.importing import COLUMNS as IMPORT_COLUMNS
+from minsheng.cases.importing import import_cases
 from minsheng.cases.intake import get_case_type, list_case_types
 from minsheng.cases.models import CaseContact
 from minsheng.cases.privacy import ContactView, masked_contact, reveal_contact
@@ -41,6 +45,7 @@ from minsheng.cases.states import (
 from minsheng.core.errors import MinshengError
 from minsheng.core.timeutil import utcnow
 from minsheng.org.models import Department
+from minsheng.org.tabular import MAX_TABLE_BYTES
 from minsheng.web.deps import AppSettings, CurrentUser, DbSession, render, require_role
 
 router = APIRouter(prefix="/cases")
@@ -115,6 +120,46 @@ async def new_case(request: Request, db: DbSession, settings: AppSettings, user:
     return RedirectResponse(f"/cases/{intake.case.id}?created={intake.query_code}", status_code=303)
 
 
+@router.get("/import", response_class=HTMLResponse)
+def import_page(request: Request, user: Operator) -> HTMLResponse:
+    """Show the import form with the expected columns."""
+    return render(request, "cases/import.html", {"columns": IMPORT_COLUMNS, "outcome": None, "error": None})
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def import_upload(
+    request: Request, db: DbSession, settings: AppSettings, user: Operator
+) -> HTMLResponse:
+    """Import cases from an uploaded CSV or XLSX file and report row by row."""
+    form = await request.form()
+    upload_file = form.get("file")
+    context: dict[str, Any] = {"columns": IMPORT_COLUMNS, "outcome": None, "error": None}
+    if not isinstance(upload_file, UploadFile) or not upload_file.filename:
+        context["error"] = "请选择要导入的 CSV 或 Excel 文件"
+        return render(request, "cases/import.html", context, status_code=422)
+    content = await upload_file.read(MAX_TABLE_BYTES + 1)
+    if len(content) > MAX_TABLE_BYTES:
+        context["error"] = f"文件不能超过 {MAX_TABLE_BYTES // 1024 // 1024} MB"
+        return render(request, "cases/import.html", context, status_code=413)
+    try:
+        outcome = import_cases(
+            db,
+            content=content,
+            filename=upload_file.filename,
+            settings=settings,
+            engine=engine_of(request, db),
+            user=user,
+            duplicates=duplicates_of(request),
+        )
+    except MinshengError as exc:
+        context["error"] = exc.message
+        return render(request, "cases/import.html", context, status_code=exc.status_code)
+    context["outcome"] = outcome
+    # Rows that failed are reported, the good ones are kept: commit even when some rows were refused.
+    request.state.force_commit = True
+    return render(request, "cases/import.html", context, status_code=200 if outcome.created else 422)
+
+
 def _case_context(
     db: DbSession, user: User, case_id: CaseId, *, contact: ContactView | None = None, **extra: Any
 ) -> dict[str, Any]:
@@ -146,6 +191,7 @@ def _case_context(
         "departments": departments,
         "department_names": {d.id: d.name for d in departments},
         "partners": partners,
+        "attachments": list_attachments(db, case_id=case.id),
         "is_overdue": is_overdue(case, now),
         "is_sign_overdue": is_sign_overdue(case, now),
         "error": None,
@@ -207,3 +253,50 @@ async def reveal(request: Request, db: DbSession, user: CurrentUser, case_id: Ca
     response = render(request, "cases/detail.html", _case_context(db, user, case_id, contact=contact))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@router.post("/{case_id}/attachments", response_class=HTMLResponse)
+async def upload(
+    request: Request, db: DbSession, settings: AppSettings, user: CurrentUser, case_id: CaseId
+) -> Response:
+    """Attach files to a case the user may see."""
+    case = get_case(db, case_id=case_id, user=user)
+    form = await request.form()
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+    if not files:
+        context = _case_context(db, user, case_id, error="请选择要上传的文件")
+        return render(request, "cases/detail.html", context, status_code=422)
+    try:
+        with db.begin_nested():
+            for upload_file in files:
+                content = await upload_file.read(settings.case_attachment_mb * 1024 * 1024 + 1)
+                add_attachment(
+                    db,
+                    case=case,
+                    filename=upload_file.filename or "",
+                    content=content,
+                    settings=settings,
+                    user_id=user.id,
+                )
+    except MinshengError as exc:
+        context = _case_context(db, user, case_id, error=exc.message)
+        return render(request, "cases/detail.html", context, status_code=exc.status_code)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.get("/{case_id}/attachments/{attachment_id}")
+def download(
+    db: DbSession, settings: AppSettings, user: CurrentUser, case_id: CaseId, attachment_id: CaseId
+) -> Response:
+    """Send an attachment as a download, never rendered inline."""
+    case = get_case(db, case_id=case_id, user=user)
+    attachment, content = read_attachment(db, case=case, attachment_id=attachment_id, settings=settings)
+    quoted = quote(attachment.filename)
+    return Response(
+        content,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quoted}",
+            "Cache-Control": "no-store",
+        },
+    )

@@ -128,6 +128,21 @@ class Settings(BaseSettings):
             "duplicate (0.3 suffices when place and category also agree)."
         ),
     )
+    case_attachment_mb: int = Field(
+        default=10,
+        description=(
+            "Largest attachment in megabytes; files are kept under `attachments/` in the data directory and "
+            "accepted only as images, PDF, Word, Excel or UTF-8 text, judged by their content."
+        ),
+    )
+    open311_contact: str = Field(
+        default="如需帮助，请拨打 12345 政务服务便民热线",
+        description="Who Open311 client developers should contact, shown as `contact` in Open311 discovery.",
+    )
+    open311_key_service: str = Field(
+        default="请向本单位系统管理员申请 Open311 api_key",
+        description="How an Open311 client obtains an `api_key`, shown as `key_service` in discovery.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @field_validator("default_locale")
