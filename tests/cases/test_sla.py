@@ -98,3 +98,49 @@ def test_the_sweep_is_a_scheduled_job():
     assert "minsheng.cases.jobs" in TASK_MODULES
     __import__("minsheng.cases.jobs")
     assert get_spec("cases.sweep_deadlines").cron == "*/5 * * * *"
+
+
+def test_supervision_board_shows_overdue_work_and_extension_requests(session, settings, world):
+    from minsheng.cases.board import supervision_board
+
+    late = assigned_case(session, settings, world, at("2026-11-02T09:00"))
+    service.act(
+        session,
+        case_id=late.id,
+        user=world.handler,
+        data=ActionIn(action="sign_for"),
+        settings=settings,
+        now=at("2026-11-02T10:00"),
+    )
+    asking = assigned_case(session, settings, world, at("2026-11-20T09:00"))
+    service.act(
+        session,
+        case_id=asking.id,
+        user=world.handler,
+        data=ActionIn(action="request_extension", days=5, note="需要协调多个部门"),
+        settings=settings,
+    )
+    session.commit()
+    board = supervision_board(session, user=world.supervisor, now=at("2026-11-23T10:00"))
+    housing = next(d for d in board.departments if d.name == "市住房和城乡建设局")
+    assert (housing.open, housing.overdue, housing.extensions) == (2, 1, 1)
+    assert [c.id for c in board.most_overdue] == [late.id]
+    assert [c.id for c in board.extension_requests] == [asking.id]
+    assert supervision_board(session, user=world.other_handler, now=at("2026-11-23T10:00")).departments == []
+
+
+def test_board_page(client, session, world):
+    session.refresh(world.supervisor)
+    session.refresh(world.handler)
+    session.expunge_all()
+    session.rollback()
+    from tests.factories import login
+
+    login(client, world.supervisor.username)
+    page = client.get("/cases/board")
+    assert page.status_code == 200 and "督办看板" in page.text and "data-chart" in page.text
+    home = client.get("/")
+    assert 'id="case-counts"' in home.text
+    client.cookies.clear()
+    login(client, world.handler.username)
+    assert client.get("/cases/board").status_code == 403

@@ -16,6 +16,7 @@ from minsheng.auth.models import User
 from minsheng.cases import service
 from minsheng.cases.actions import RULES, SATISFACTION, check_may_act
 from minsheng.cases.attachments import add_attachment, list_attachments, read_attachment
+from minsheng.cases.board import board_chart, supervision_board
 from minsheng.cases.deadlines import is_overdue, is_sign_overdue
 from minsheng.cases.forms import describe, duplicates_of, engine_of, read_form, submission_from_form
 from minsheng.cases.importing import COLUMNS as IMPORT_COLUMNS
@@ -43,6 +44,7 @@ from minsheng.cases.states import (
     allowed_actions,
 )
 from minsheng.core.errors import MinshengError
+from minsheng.core.i18n import translate
 from minsheng.core.timeutil import utcnow
 from minsheng.org.models import Department
 from minsheng.org.tabular import MAX_TABLE_BYTES
@@ -50,6 +52,8 @@ from minsheng.web.deps import AppSettings, CurrentUser, DbSession, render, requi
 
 router = APIRouter(prefix="/cases")
 Operator = Annotated[User, Depends(require_role("dispatcher", "admin"))]
+Overseer = Annotated[User, Depends(require_role("supervisor", "leader", "dispatcher", "admin"))]
+BOARD_LABELS = {"on_time": "未超期", "overdue": "已超期", "supervised": "督办中"}
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -118,6 +122,20 @@ async def new_case(request: Request, db: DbSession, settings: AppSettings, user:
         context = {"case_type": case_type, "types": list_case_types(db), "form": form, "error": describe(exc)}
         return render(request, "cases/new.html", context, status_code=422)
     return RedirectResponse(f"/cases/{intake.case.id}?created={intake.query_code}", status_code=303)
+
+
+@router.get("/board", response_class=HTMLResponse)
+def board_page(request: Request, db: DbSession, user: Overseer) -> HTMLResponse:
+    """Show open work per department, overdue cases and extension requests awaiting a decision."""
+    board = supervision_board(db, user=user, now=utcnow())
+    locale = request.state.ctx.locale
+    labels = {key: translate(text, locale) for key, text in BOARD_LABELS.items()}
+    context = {
+        "board": board,
+        "chart_options": board_chart(board, labels=labels),
+        "status_labels": STATUS_LABELS,
+    }
+    return render(request, "cases/board.html", context)
 
 
 @router.get("/import", response_class=HTMLResponse)

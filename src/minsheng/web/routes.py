@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from minsheng.cases.queries import view_counts
 from minsheng.core.i18n import LOCALES
 from minsheng.core.timeutil import utcnow
 from minsheng.web.charts import activity_chart, roles_chart
@@ -28,6 +29,7 @@ def home(request: Request, db: DbSession, user: CurrentUser, settings: AppSettin
         "home.html",
         {
             "counts": counts,
+            "case_counts": view_counts(db, user=user),
             "roles_chart": roles_chart(db, locale=request.state.ctx.locale),
             "activity_chart": activity_chart(
                 db, days=14, timezone=settings.timezone, locale=request.state.ctx.locale
