@@ -81,7 +81,8 @@ async def report_submit(
     return render(request, "cases/public_done.html", context, status_code=201)
 
 
-@router.get("/track", response_class=HTMLResponse)
+# Limited like submissions, so tracking numbers cannot be guessed by brute force.
+@router.get("/track", response_class=HTMLResponse, dependencies=[Limited])
 def track(request: Request, db: DbSession, no: str = "") -> HTMLResponse:
     """Look up a case by its tracking number and show its public timeline and reply."""
     if not no.strip():
