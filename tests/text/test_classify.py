@@ -28,6 +28,7 @@ from minsheng.text.classify import (
     train,
     train_task,
 )
+from minsheng.text.classify.features import TextFeaturizer, word_tokens
 from minsheng.text.classify.store import MODEL_FILE, load_model_dir, task_dir
 from minsheng.text.cli import text_app
 from tests.conftest import SHARED
@@ -73,6 +74,18 @@ def test_predict_gives_calibrated_probabilities_and_ordered_top_k(trained: TextC
     assert proba.sum(axis=1) == pytest.approx(1.0)
     assert predictions[1].label == "教育文体"
     assert trained.predict([]) == []
+
+
+def test_word_tokens_are_assigned_to_their_own_text() -> None:
+    docs, tokens = word_tokens(["小区噪音扰民", "医保报销", "孩子 入学"])
+    assert docs.tolist() == [0, 0, 0, 1, 1, 2, 2]
+    assert tokens == ["小区", "噪音", "扰民", "医保", "报销", "孩子", "入学"]
+
+
+def test_featurizer_learns_words_and_word_bigrams() -> None:
+    featurizer = TextFeaturizer().fit(["小区噪音扰民严重", "小区噪音扰民", "医保报销太慢", "医保报销比例"])
+    assert {"小区", "噪音", "医保", "报销"} <= set(featurizer.words)
+    assert len(featurizer.bigrams) >= 2
 
 
 def test_ten_megabyte_text_is_classified(trained: TextClassifier) -> None:

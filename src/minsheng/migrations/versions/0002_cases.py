@@ -231,10 +231,15 @@ def upgrade() -> None:
         sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
         sa.Column("uploaded_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["case_id"], ["work_case.id"], name=op.f("fk_case_attachment_case_id_work_case"), ondelete="CASCADE"
+            ["case_id"],
+            ["work_case.id"],
+            name=op.f("fk_case_attachment_case_id_work_case"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["uploaded_by_id"], ["user_account.id"], name=op.f("fk_case_attachment_uploaded_by_id_user_account")
+            ["uploaded_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_case_attachment_uploaded_by_id_user_account"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_attachment")),
     )

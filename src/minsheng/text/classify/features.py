@@ -49,9 +49,11 @@ def char_keys(texts: list[str], orders: tuple[int, ...]) -> tuple[np.ndarray, np
 def word_tokens(texts: list[str]) -> tuple[np.ndarray, list[str]]:
     """Segment all texts in one call and return (document index, token) for every word token."""
     tokens = rjieba.cut(_SEP.join(texts) + _SEP)
-    is_sep = np.array(tokens, dtype=object) == _SEP
+    # Compare in Python: numpy reads the scalar "\x00" as an empty string, so an array comparison never
+    # matches and every token would land in the first document.
+    is_sep = np.fromiter((t == _SEP for t in tokens), bool, len(tokens))
     doc = np.cumsum(is_sep) - is_sep
-    keep = ~is_sep & (np.array(tokens, dtype=object) != " ")
+    keep = ~is_sep & np.fromiter((t != " " for t in tokens), bool, len(tokens))
     return doc[keep], list(compress(tokens, keep.tolist()))
 
 
