@@ -13,7 +13,8 @@ demo: install assets ## Build the demo city and serve it on http://127.0.0.1:$(P
 	$(BIN)/minsheng demo --host $(HOST) --port $(PORT)
 
 test: install assets browser lint ## Run the whole suite on SQLite and PostgreSQL
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 -m "not e2e"
+	$(BIN)/pytest -m e2e
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts

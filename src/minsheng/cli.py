@@ -11,8 +11,11 @@ import typer
 
 from minsheng.audit.cli import verify as audit_verify
 from minsheng.core.settings import Settings, get_settings
+from minsheng.items.cli import items_app
 from minsheng.jobs.cli import worker
+from minsheng.open311.cli import open311_app
 from minsheng.plans.cli import plans_app
+from minsheng.sources.cli import ingest, sources_app
 from minsheng.text.cli import text_app
 
 app = typer.Typer(
@@ -29,6 +32,10 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(text_app, name="text")
 app.add_typer(plans_app, name="plans")
+app.add_typer(open311_app, name="open311")
+app.add_typer(sources_app, name="sources")
+app.add_typer(items_app, name="items")
+app.command("ingest", help="Fetch due sources, analyse and store their items.")(ingest)
 app.command("worker", help="Run background job workers until interrupted.")(worker)
 audit_app.command("verify", help="Check the audit log's hash chain and report the first broken link.")(
     audit_verify

@@ -4,7 +4,22 @@ from minsheng.audit import models as audit_models
 from minsheng.auth import models as auth_models
 from minsheng.cases import models as cases_models
 from minsheng.core.database import Base
+from minsheng.items import models as items_models
 from minsheng.jobs import models as jobs_models
+from minsheng.open311 import models as open311_models
 from minsheng.org import models as org_models
+from minsheng.plans import models as plans_models
+from minsheng.sources import models as sources_models
 
-__all__ = ["Base", "audit_models", "auth_models", "cases_models", "jobs_models", "org_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "auth_models",
+    "cases_models",
+    "items_models",
+    "jobs_models",
+    "open311_models",
+    "org_models",
+    "plans_models",
+    "sources_models",
+]

@@ -131,3 +131,20 @@ def test_a_repeat_complaint_is_proposed_as_a_duplicate(session, settings, world)
     assert [d["case_id"] for d in duplicates] == [first.id]
     assert duplicates[0]["similarity"] >= 0.5
     assert session.scalar(select(Case.id).where(Case.id == first.id)) == first.id
+
+
+def test_internal_channels_carry_no_citizen_contact(session, settings, world):
+    task = CaseSubmit(
+        type_code="supervision_task",
+        channel="plan",
+        description="大力推进智能制造，建设数字化车间",
+        contact=ContactIn(is_anonymous=True),
+    )
+    case = service.submit(session, data=task, settings=settings, engine=world.engine).case
+    session.commit()
+    assert case.channel == "plan" and session.get(CaseContact, case.id).is_anonymous
+    # The same task from a public channel still needs someone to answer to.
+    with pytest.raises(ValidationFailed, match="不接受匿名"):
+        service.submit(
+            session, data=task.model_copy(update={"channel": "web"}), settings=settings, engine=world.engine
+        )

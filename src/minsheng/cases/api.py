@@ -117,7 +117,8 @@ def submit(
     request: Request, db: DbSession, settings: AppSettings, user: Submitter, body: CaseSubmit
 ) -> Submitted:
     """Submit a case; a repeated `external_id` is refused with 409 and the earlier tracking number."""
-    data = body.model_copy(update={"channel": "api" if body.channel == "web" else body.channel})
+    # The channel is the API's to set: internal channels (plan, alert) skip the contact check.
+    data = body.model_copy(update={"channel": "api"})
     intake = service.submit(
         db,
         data=data,

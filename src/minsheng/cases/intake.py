@@ -21,6 +21,9 @@ from minsheng.core.settings import Settings
 from minsheng.core.timeutil import utcnow
 from minsheng.text.analysis import Analysis, TextEngine
 
+# Work raised inside the office (plan tasks, alerts) has no citizen behind it to contact.
+INTERNAL_CHANNELS = frozenset({"plan", "alert"})
+
 
 @dataclass
 class Intake:
@@ -76,7 +79,8 @@ def submit_case(
 ) -> Intake:
     """Store a new case with its contact apart, its reading of the text and its first timeline step."""
     case_type = get_case_type(session, data.type_code)
-    check_contact(case_type, data.contact)
+    if data.channel not in INTERNAL_CHANNELS:
+        check_contact(case_type, data.contact)
     attributes = check_attributes(case_type, data.attributes)
     if data.external_id:
         existing = session.scalar(

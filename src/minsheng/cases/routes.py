@@ -53,6 +53,7 @@ from minsheng.web.deps import AppSettings, CurrentUser, DbSession, render, requi
 router = APIRouter(prefix="/cases")
 Operator = Annotated[User, Depends(require_role("dispatcher", "admin"))]
 Overseer = Annotated[User, Depends(require_role("supervisor", "leader", "dispatcher", "admin"))]
+OPERATOR_CHANNELS = ("phone", "web")
 BOARD_LABELS = {"on_time": "未超期", "overdue": "已超期", "supervised": "督办中"}
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
@@ -109,7 +110,8 @@ async def new_case(request: Request, db: DbSession, settings: AppSettings, user:
     form = await read_form(request)
     case_type = get_case_type(db, form.get("type_code", "complaint")[:32])
     try:
-        data = submission_from_form(form, case_type, channel=form.get("channel") or "phone")
+        channel = form.get("channel") if form.get("channel") in OPERATOR_CHANNELS else "phone"
+        data = submission_from_form(form, case_type, channel=channel)
         intake = service.submit(
             db,
             data=data,

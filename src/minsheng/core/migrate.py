@@ -10,6 +10,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
+from minsheng.items.fts import SEARCH_OBJECT_PREFIXES
 from minsheng.models import Base
 
 # Tables owned by the job engine's own schema, not by our models.
@@ -17,7 +18,9 @@ FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Leave tables that belong to the job engine out of migrations and schema comparison."""
+    """Leave the job engine's tables and the hand-written search structures out of schema comparison."""
+    if name is not None and type_ in ("table", "index") and name.startswith(SEARCH_OBJECT_PREFIXES):
+        return False
     return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIXES))
 
 

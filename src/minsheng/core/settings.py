@@ -143,6 +143,44 @@ class Settings(BaseSettings):
         default="请向本单位系统管理员申请 Open311 api_key",
         description="How an Open311 client obtains an `api_key`, shown as `key_service` in discovery.",
     )
+    fetch_user_agent: str = Field(
+        default="MinshengBot/0.1 (+public-feed monitor of a local internet-affairs office)",
+        description=(
+            "User-Agent sent when fetching public sources; robots.txt rules are matched against its product "
+            "name."
+        ),
+    )
+    fetch_host_delay_seconds: float = Field(
+        default=2.0,
+        description="Minimum pause between two requests to the same host (only one runs at a time).",
+    )
+    fetch_concurrency: int = Field(
+        default=4, description="Sources fetched at once (on different hosts) by one ingest run."
+    )
+    fetch_robots_ttl_minutes: int = Field(
+        default=60, description="Minutes a host's robots.txt is kept before it is read again."
+    )
+    fetch_timeout_seconds: float = Field(
+        default=20.0, description="Default read timeout in seconds of a new source."
+    )
+    fetch_max_kb: int = Field(
+        default=5120,
+        description="Default size cap in KB of one fetched (decompressed) response of a new source.",
+    )
+    source_key_interval_minutes: int = Field(
+        default=10, description="Default polling interval in minutes of a new 重点 (key) source."
+    )
+    source_normal_interval_minutes: int = Field(
+        default=30, description="Default polling interval in minutes of a new 一般 (normal) source."
+    )
+    source_max_backoff_minutes: int = Field(
+        default=24 * 60,
+        description="Longest wait in minutes before retrying a failing source (the wait doubles each time).",
+    )
+    source_disable_after_failures: int = Field(
+        default=20,
+        description="Consecutive failures after which a source is disabled automatically (0 never disables).",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @field_validator("default_locale")

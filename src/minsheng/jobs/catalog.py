@@ -10,6 +10,7 @@ from minsheng.core.settings import Settings
 TASK_MODULES: list[str] = [
     "minsheng.jobs.builtin",
     "minsheng.cases.jobs",
+    "minsheng.sources.jobs",
 ]
 
 

@@ -24,10 +24,14 @@ from minsheng.cases.statistics_routes import router as case_statistics_router
 from minsheng.core.database import make_engine, make_sessionmaker
 from minsheng.core.errors import MinshengError
 from minsheng.core.settings import Settings, get_settings
+from minsheng.items.api import router as items_api_router
+from minsheng.items.routes import router as items_router
 from minsheng.open311.routes import router as open311_router
 from minsheng.open311.serialize import render_error as render_open311_error
 from minsheng.org.api import router as org_api_router
 from minsheng.org.routes import router as org_router
+from minsheng.plans.routes import router as plans_router
+from minsheng.sources.routes import router as sources_router
 from minsheng.text.engine_cache import EngineCache
 from minsheng.web.csrf import verify_csrf
 from minsheng.web.errors import install_error_handlers, render_error
@@ -161,4 +165,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     for router in (*routers, *case_routers):
         app.include_router(router)
     app.include_router(open311_router)
+    app.include_router(plans_router)
+    for router in (sources_router, items_router, items_api_router):
+        app.include_router(router)
     return app

@@ -16,7 +16,7 @@ from minsheng.core.timeutil import format_local
 from minsheng.text.pii import mask
 from minsheng.web.csrf import csrf_token
 
-DOMAINS_WITH_TEMPLATES = ("web", "auth", "org", "audit", "cases")
+DOMAINS_WITH_TEMPLATES = ("web", "auth", "org", "audit", "cases", "plans", "sources", "items")
 
 
 @pass_context

@@ -1,0 +1,1 @@
+"""Collected items and their full-text search."""

@@ -1,0 +1,1 @@
+"""The Open311 GeoReport v2 interface onto cases."""

@@ -1,0 +1,1 @@
+"""Monitored public sources: their settings, health and fetching."""

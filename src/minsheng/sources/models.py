@@ -1,0 +1,67 @@
+"""A monitored public source (a feed, a push channel or an import) with its fetch state and health."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Float, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from minsheng.core.database import Base
+from minsheng.core.models import TimestampMixin
+
+
+class SourceKind(enum.StrEnum):
+    """How items reach us from a source."""
+
+    rss = "rss"
+    jsonfeed = "jsonfeed"
+    push = "push"
+    upload = "import"
+
+
+class SourceTier(enum.StrEnum):
+    """重点 sources are polled more often and weigh more in alerts; 一般 ones are the rest."""
+
+    key = "key"
+    normal = "normal"
+
+
+FETCHED_KINDS = (SourceKind.rss, SourceKind.jsonfeed)
+TIER_LABELS = {SourceTier.key: "重点", SourceTier.normal: "一般"}
+
+
+class Source(TimestampMixin, Base):
+    """A public source; only feeds (rss, jsonfeed) are fetched, push and import sources are written to."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    tier: Mapped[str] = mapped_column(String(16), default=SourceTier.normal.value, index=True)
+    interval_minutes: Mapped[int] = mapped_column(default=30)
+    timeout_seconds: Mapped[float] = mapped_column(Float, default=20.0)
+    max_bytes: Mapped[int] = mapped_column(default=5 * 1024 * 1024)
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    # Validators from the last 200 response, sent back so an unchanged feed costs a 304.
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_fetched_at: Mapped[datetime | None] = mapped_column()
+    last_success_at: Mapped[datetime | None] = mapped_column()
+    last_error_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    disabled_reason: Mapped[str | None] = mapped_column(String(256))
+
+    @property
+    def is_fetched(self) -> bool:
+        return self.kind in FETCHED_KINDS
+
+    @property
+    def tier_label(self) -> str:
+        return TIER_LABELS.get(SourceTier(self.tier), self.tier)
