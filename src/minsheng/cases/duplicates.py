@@ -17,6 +17,7 @@ from minsheng.text.dedupe_signature import Fingerprint, similarity
 # Related (same place and category) cases need less textual overlap to be worth a look.
 RELATED_THRESHOLD = 0.3
 MAX_PROPOSALS = 5
+_CANDIDATE_LIMIT = 20
 _CLOSED_TO_MERGING = (CaseStatus.merged, CaseStatus.rejected)
 
 
@@ -64,7 +65,9 @@ class DuplicateFinder:
         since = now - timedelta(days=settings.case_duplicate_days)
         with self._lock:
             self._refresh(session, since)
-            candidates = {m.key for m in self._index.query_signature(case.text_signature)} - {case.id}
+            matches = [m for m in self._index.query_signature(case.text_signature) if m.key != case.id]
+        # A burst of near-identical reports must not make each new one re-read all earlier ones.
+        candidates = {m.key for m in matches[:_CANDIDATE_LIMIT]}
         if not candidates:
             return []
         rows = session.execute(
