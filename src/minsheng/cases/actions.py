@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from minsheng.audit.service import record
 from minsheng.auth.models import User
-from minsheng.auth.scoping import visible_department_ids
 from minsheng.cases import deadlines
 from minsheng.cases.calendar import WorkCalendar
 from minsheng.cases.models import Case, CaseEvent, CasePartner, CaseType
+from minsheng.cases.queries import works_for_lead_department
 from minsheng.cases.schemas import ActionIn
 from minsheng.cases.states import (
     ACTION_LABELS,
@@ -30,7 +30,6 @@ from minsheng.org.models import Department
 
 SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 MAX_SUPERVISION = 3
-SUPERVISION_LABELS = {0: "", 1: "督办", 2: "提级督办", 3: "挂牌督办"}
 
 
 @dataclass
@@ -302,15 +301,22 @@ def parse_action(name: str) -> Action:
         raise NotFound(f"没有名为 {name} 的操作") from None
 
 
-def check_may_act(session: Session, *, case: Case, user: User, action: Action) -> None:
-    """Refuse actions outside the user's roles, and department actions outside the user's departments."""
+def refusal(user: User, action: Action, *, leads: bool) -> str | None:
+    """Say why the user may not take the action, or None when they may; `leads`: works for the lead unit."""
     rule = RULES[action]
     if not user.has_role(*rule.roles):
-        raise PermissionDenied(f"您的角色不能{ACTION_LABELS[action]}")
-    if rule.by_department:
-        visible = visible_department_ids(session, user)
-        if visible is not None and case.lead_department_id not in visible:
-            raise PermissionDenied(f"只有承办单位可以{ACTION_LABELS[action]}")
+        return f"您的角色不能{ACTION_LABELS[action]}"
+    if rule.by_department and not leads:
+        return f"只有承办单位可以{ACTION_LABELS[action]}"
+    return None
+
+
+def check_may_act(session: Session, *, case: Case, user: User, action: Action) -> None:
+    """Refuse actions outside the user's roles, and department actions outside the user's departments."""
+    leads = not RULES[action].by_department or works_for_lead_department(session, user=user, case=case)
+    message = refusal(user, action, leads=leads)
+    if message:
+        raise PermissionDenied(message)
 
 
 def actor_name(user: User | None) -> str:

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -16,7 +15,7 @@ from minsheng.cases.intake import list_case_types
 from minsheng.cases.routing import RULE_KINDS
 from minsheng.cases.schemas import PRIORITIES
 from minsheng.core.errors import MinshengError, ValidationFailed
-from minsheng.org.models import Department
+from minsheng.org.service import list_departments
 from minsheng.web.deps import AdminUser, DbSession, render
 
 router = APIRouter(prefix="/admin/cases")
@@ -26,15 +25,13 @@ RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 def _page(
     request: Request, db: DbSession, *, error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
-    departments = db.scalars(
-        select(Department).where(Department.is_active).order_by(Department.sort_order, Department.name)
-    )
+    departments = list_departments(db, is_active=True)
     context = {
         "rules": configuration.list_rules(db),
         "policies": configuration.list_policies(db),
         "days": configuration.list_calendar_days(db),
         "types": list_case_types(db),
-        "departments": list(departments),
+        "departments": departments,
         "rule_kinds": RULE_KINDS,
         "priorities": PRIORITIES,
         "error": error,

@@ -64,17 +64,6 @@ class WorkCalendar:
             for start, end in self.office_hours
         ]
 
-    @property
-    def hours_per_day(self) -> float:
-        """Working hours in one working day."""
-        return (
-            sum(
-                (datetime.combine(date.min, end) - datetime.combine(date.min, start)).seconds
-                for start, end in self.office_hours
-            )
-            / 3600
-        )
-
     def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
         """Return the moment when the given working time has elapsed after start."""
         if start.tzinfo is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -30,10 +31,19 @@ def work_calendar(session: Session, settings: Settings) -> WorkCalendar:
 
 
 def policy_for(session: Session, case: Case) -> SlaPolicy | None:
-    """Pick the most specific policy for the case's type, category and priority."""
+    """Load the policies of the case's type and pick the most specific one."""
     policies = session.scalars(select(SlaPolicy).where(SlaPolicy.type_id == case.type_id)).all()
+    return pick_policy(policies, case)
+
+
+def pick_policy(policies: Sequence[SlaPolicy], case: Case) -> SlaPolicy | None:
+    """Pick the most specific of the given policies for the case's type, category and priority."""
     fitting = [
-        p for p in policies if p.category in (None, case.category) and p.priority in (None, case.priority)
+        p
+        for p in policies
+        if p.type_id == case.type_id
+        and p.category in (None, case.category)
+        and p.priority in (None, case.priority)
     ]
     if not fitting:
         return None

@@ -14,7 +14,7 @@ from minsheng.cases.duplicates import DuplicateFinder
 from minsheng.cases.models import Case, CaseContact, CaseEvent, CaseType
 from minsheng.cases.routing import as_json, suggest_departments
 from minsheng.cases.schemas import CaseSubmit, check_attributes, check_contact
-from minsheng.cases.states import TERMINAL, CaseStatus
+from minsheng.cases.states import CaseStatus
 from minsheng.cases.tracking import hash_query_code, new_query_code, new_tracking_number
 from minsheng.core.errors import Conflict, NotFound
 from minsheng.core.settings import Settings
@@ -152,8 +152,3 @@ def _insert_with_unique_number(session: Session, case: Case, now: datetime) -> N
         except IntegrityError:
             case.tracking_no = new_tracking_number(now)
     raise Conflict("受理编号生成失败，请重试")
-
-
-def is_open(case: Case) -> bool:
-    """Tell whether the case is still being worked."""
-    return case.status not in TERMINAL

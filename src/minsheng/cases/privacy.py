@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from minsheng.audit.service import record_read
 from minsheng.auth.models import User
-from minsheng.auth.scoping import visible_department_ids
 from minsheng.cases.models import Case, CaseContact
+from minsheng.cases.queries import works_for_lead_department
 from minsheng.core.errors import PermissionDenied, ValidationFailed
 from minsheng.text.pii import PiiKind, mask, mask_value
 
@@ -76,8 +76,7 @@ def reveal_contact(session: Session, *, case: Case, user: User, reason: str) -> 
     """Show the real contact of one case to a user entitled to it, recording who, when and why."""
     if not user.has_role(*REVEAL_ROLES):
         raise PermissionDenied("您的角色不能查看来电人信息")
-    visible = visible_department_ids(session, user)
-    if visible is not None and case.lead_department_id not in visible:
+    if not works_for_lead_department(session, user=user, case=case):
         raise PermissionDenied("只有承办单位可以查看来电人信息")
     reason = reason.strip()
     if len(reason) < 2:

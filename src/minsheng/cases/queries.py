@@ -39,6 +39,12 @@ def scope_cases(stmt: Select[Any], *, session: Session, user: User) -> Select[An
     return stmt.where(or_(Case.lead_department_id.in_(ids), Case.id.in_(partnered)))
 
 
+def works_for_lead_department(session: Session, *, user: User, case: Case) -> bool:
+    """Tell whether the user works for the case's lead department (jurisdiction-wide roles always do)."""
+    visible = visible_department_ids(session, user)
+    return visible is None or case.lead_department_id in visible
+
+
 def get_case(session: Session, *, case_id: int, user: User) -> Case:
     """Load one case the user may see, with its type and lead department."""
     stmt = (
@@ -75,7 +81,7 @@ class CaseFilter:
     page: int = 1
 
 
-def _apply_view(stmt: Select[Any], view: str, user: User, now: datetime) -> Select[Any]:
+def _apply_view(stmt: Select[Any], view: str, now: datetime) -> Select[Any]:
     if view == "queue":
         return stmt.where(Case.status.in_([CaseStatus.submitted, CaseStatus.accepted]))
     if view == "mine":
@@ -97,7 +103,7 @@ def list_cases(session: Session, *, user: User, filters: CaseFilter) -> tuple[li
     """Return one page of the cases the user may see, newest first, and the total count."""
     now = utcnow()
     stmt = scope_cases(select(Case), session=session, user=user)
-    stmt = _apply_view(stmt, filters.view, user, now)
+    stmt = _apply_view(stmt, filters.view, now)
     if filters.status:
         stmt = stmt.where(Case.status == filters.status)
     if filters.type_code:
@@ -138,6 +144,6 @@ def view_counts(session: Session, *, user: User) -> dict[str, int]:
     now = utcnow()
     counts = {}
     for view in VIEWS:
-        stmt = _apply_view(scope_cases(select(Case.id), session=session, user=user), view, user, now)
+        stmt = _apply_view(scope_cases(select(Case.id), session=session, user=user), view, now)
         counts[view] = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return counts

@@ -7,14 +7,13 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from minsheng.auth.models import User
 from minsheng.cases import service
-from minsheng.cases.actions import RULES, SATISFACTION, check_may_act
+from minsheng.cases.actions import RULES, SATISFACTION, refusal
 from minsheng.cases.attachments import add_attachment, list_attachments, read_attachment
 from minsheng.cases.board import board_chart, supervision_board
 from minsheng.cases.deadlines import is_overdue, is_sign_overdue
@@ -33,6 +32,7 @@ from minsheng.cases.queries import (
     partner_ids,
     timeline,
     view_counts,
+    works_for_lead_department,
 )
 from minsheng.cases.schemas import PRIORITIES, ActionIn
 from minsheng.cases.states import (
@@ -46,7 +46,7 @@ from minsheng.cases.states import (
 from minsheng.core.errors import MinshengError
 from minsheng.core.i18n import translate
 from minsheng.core.timeutil import utcnow
-from minsheng.org.models import Department
+from minsheng.org.service import list_departments
 from minsheng.org.tabular import MAX_TABLE_BYTES
 from minsheng.web.deps import AppSettings, CurrentUser, DbSession, render, require_role
 
@@ -184,17 +184,11 @@ def _case_context(
     db: DbSession, user: User, case_id: CaseId, *, contact: ContactView | None = None, **extra: Any
 ) -> dict[str, Any]:
     case = get_case(db, case_id=case_id, user=user)
-    actions = []
-    for action in allowed_actions(CaseStatus(case.status)):
-        try:
-            check_may_act(db, case=case, user=user, action=action)
-        except MinshengError:
-            continue
-        actions.append(action)
+    # Decided once for the page, not once per action: the department tree is read for it.
+    leads = works_for_lead_department(db, user=user, case=case)
+    actions = [a for a in allowed_actions(CaseStatus(case.status)) if refusal(user, a, leads=leads) is None]
     partners = partner_ids(db, case_id=case.id)
-    departments = db.scalars(
-        select(Department).where(Department.is_active).order_by(Department.sort_order, Department.name)
-    ).all()
+    departments = list_departments(db, is_active=True)
     now = utcnow()
     return {
         "case": case,

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from minsheng.audit.service import record
 from minsheng.cases.calendar import WorkCalendar
-from minsheng.cases.deadlines import policy_for, work_calendar
-from minsheng.cases.models import Case, CaseEvent
+from minsheng.cases.deadlines import pick_policy, work_calendar
+from minsheng.cases.models import Case, CaseEvent, SlaPolicy
 from minsheng.cases.states import WITH_DEPARTMENT, CaseStatus
 from minsheng.core.settings import Settings
 
@@ -69,6 +69,8 @@ def sweep_deadlines(session: Session, *, settings: Settings, now: datetime) -> S
         .where(or_(Case.reminded_at.is_(None), Case.sign_urged_at.is_(None), Case.overdue_at.is_(None)))
         .order_by(Case.id)
     ).all()
+    # One read of the policies serves every candidate; the sweep runs every five minutes over all open cases.
+    policies = session.scalars(select(SlaPolicy)).all()
     for case in candidates:
         if (
             case.status == CaseStatus.assigned
@@ -88,7 +90,7 @@ def sweep_deadlines(session: Session, *, settings: Settings, now: datetime) -> S
             )
             result.supervised += 1
         elif case.reminded_at is None and case.overdue_at is None:
-            policy = policy_for(session, case)
+            policy = pick_policy(policies, case)
             hours = policy.remind_before_hours if policy else DEFAULT_REMIND_HOURS
             if _is_due_soon(case, calendar, hours, now):
                 case.reminded_at = now

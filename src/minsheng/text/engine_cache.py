@@ -45,8 +45,3 @@ class EngineCache:
                 self._engine = TextEngine.from_settings(self.settings, session=session)
                 self._stamp = stamp
             return self._engine
-
-    def invalidate(self) -> None:
-        """Forget the engine, e.g. after a classifier was retrained."""
-        with self._lock:
-            self._engine = None
