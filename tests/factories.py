@@ -90,3 +90,11 @@ def read_now(session: Session, statement):
     row = session.execute(statement).first()
     session.rollback()
     return None if row is None else (row[0] if len(row) == 1 else tuple(row))
+
+
+def detach(session: Session, *objects: object) -> None:
+    """Load the objects, detach them and end the transaction, so they never hold SQLite's write lock."""
+    for item in objects:
+        session.refresh(item)
+    session.expunge_all()
+    session.rollback()

@@ -9,7 +9,7 @@ from minsheng.cases import service
 from minsheng.cases.attachments import AttachmentRefused, add_attachment, clean_filename, storage_path
 from minsheng.cases.models import Case, CaseAttachment
 from minsheng.cases.schemas import CaseSubmit, ContactIn
-from tests.factories import csrf_from, login, read_now
+from tests.factories import csrf_from, detach, login, read_now
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -55,9 +55,7 @@ def test_files_are_checked_by_content_and_stored_by_digest(session, settings, ca
 
 def test_staff_upload_and_download_with_audit(client, session, settings, world, case):
     case_id = case.id
-    session.refresh(world.dispatcher)
-    session.expunge_all()
-    session.rollback()
+    detach(session, world.dispatcher)
     login(client, world.dispatcher.username)
     token = csrf_from(client, f"/cases/{case_id}")
     files = [("files", ("现场照片.png", PNG, "image/png"))]
@@ -108,9 +106,7 @@ def test_public_report_with_an_attachment(client, session, world):
 
 
 def test_import_keeps_good_rows_and_reports_bad_ones(client, session, world):
-    session.refresh(world.dispatcher)
-    session.expunge_all()
-    session.rollback()
+    detach(session, world.dispatcher)
     login(client, world.dispatcher.username)
     book = Workbook()
     sheet = book.active

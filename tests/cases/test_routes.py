@@ -6,13 +6,14 @@ from sqlalchemy import select
 from minsheng.audit.models import AuditEntry
 from minsheng.auth.tokens import issue_token
 from minsheng.cases.models import Case, CaseContact
-from tests.factories import csrf_from, login, read_now
+from tests.factories import csrf_from, detach, login, read_now
 
 
 @pytest.fixture
 def world(world, session):
     """The world detached from the test's session, so reading it never holds SQLite's write lock."""
-    for item in (
+    detach(
+        session,
         world.housing,
         world.transport,
         world.dispatcher,
@@ -20,10 +21,7 @@ def world(world, session):
         world.other_handler,
         world.supervisor,
         world.analyst,
-    ):
-        session.refresh(item)
-    session.expunge_all()
-    session.rollback()
+    )
     return world
 
 

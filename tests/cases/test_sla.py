@@ -9,6 +9,7 @@ from minsheng.cases.schemas import ActionIn, CaseSubmit, ContactIn
 from minsheng.cases.sla import sweep_deadlines
 from minsheng.jobs.catalog import TASK_MODULES
 from minsheng.jobs.registry import get_spec
+from tests.factories import detach, login
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -130,12 +131,7 @@ def test_supervision_board_shows_overdue_work_and_extension_requests(session, se
 
 
 def test_board_page(client, session, world):
-    session.refresh(world.supervisor)
-    session.refresh(world.handler)
-    session.expunge_all()
-    session.rollback()
-    from tests.factories import login
-
+    detach(session, world.supervisor, world.handler)
     login(client, world.supervisor.username)
     page = client.get("/cases/board")
     assert page.status_code == 200 and "督办看板" in page.text and "data-chart" in page.text

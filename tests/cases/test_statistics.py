@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from minsheng.cases import service
 from minsheng.cases.schemas import ActionIn, CaseSubmit, ContactIn
 from minsheng.cases.statistics import case_report
-from tests.factories import login
+from tests.factories import detach, login
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -114,10 +114,7 @@ def test_a_handler_counts_only_their_department(session, settings, world, figure
 
 
 def test_statistics_page_workbook_and_open_data(client, session, settings, world, figures):
-    for item in (world.dispatcher,):
-        session.refresh(item)
-    session.expunge_all()
-    session.rollback()
+    detach(session, world.dispatcher)
     login(client, world.dispatcher.username)
     page = client.get("/statistics/cases")
     assert page.status_code == 200 and "市住房和城乡建设局" in page.text and "data-chart" in page.text

@@ -6,24 +6,22 @@ from sqlalchemy import func, select
 
 from minsheng.cases.models import Case
 from minsheng.plans.models import Indicator, Measurement, Plan, PlanTask, ProgressReport
-from tests.factories import csrf_from, login, read_now
+from tests.factories import csrf_from, detach, login, read_now
 from tests.plans.conftest import SEED_002, UNLISTED
 
 
 @pytest.fixture
 def office(office, session):
     """The office detached from the test's session, so reading it never holds SQLite's write lock."""
-    for item in (
+    detach(
+        session,
         office.economy,
         office.reform,
         office.supervisor,
         office.leader,
         office.handler,
         office.other_handler,
-    ):
-        session.refresh(item)
-    session.expunge_all()
-    session.rollback()
+    )
     return office
 
 
