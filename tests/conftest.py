@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import Engine, make_url, text
@@ -22,6 +23,13 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_missing(message: str) -> NoReturn:
+    """Skip a test whose data in ../shared is absent; in CI the data must be there, so fail instead."""
+    if IN_CI:
+        pytest.fail(f"{message} (CI runs with ../shared beside the repository)")
+    pytest.skip(message)
 
 
 def _postgres_available() -> bool:

@@ -9,7 +9,7 @@ from docx import Document
 from typer.testing import CliRunner
 
 from minsheng.cli import app
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_missing
 
 SEED = SHARED / "seeds" / "002_bf5513cba8292f79.txt"
 TARGET_FIELDS = {
@@ -33,7 +33,7 @@ def _run(*args: str, stdin: bytes | None = None):
 @pytest.fixture
 def seed() -> Path:
     if not SEED.exists():
-        pytest.skip("shared seed documents are not available")
+        shared_missing("shared seed documents are not available")
     return SEED
 
 

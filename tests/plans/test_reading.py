@@ -9,7 +9,7 @@ from docx import Document
 from minsheng.core.errors import MinshengError
 from minsheng.plans import reading
 from minsheng.plans.reading import PlanImportError, read_pasted, read_plan_bytes, read_plan_file
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_missing
 
 SEED = SHARED / "seeds" / "003_775ed6d9f15a3fe1.txt"
 
@@ -17,7 +17,7 @@ SEED = SHARED / "seeds" / "003_775ed6d9f15a3fe1.txt"
 @pytest.fixture(scope="module")
 def seed_text() -> str:
     if not SEED.exists():
-        pytest.skip("shared seed documents are not available")
+        shared_missing("shared seed documents are not available")
     return SEED.read_text(encoding="utf-8")
 
 

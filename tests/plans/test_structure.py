@@ -7,7 +7,7 @@ import pytest
 
 from minsheng.plans.metadata import read_metadata
 from minsheng.plans.structure import deadline_year, outline
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_missing
 
 SEEDS = SHARED / "seeds"
 DOCUMENTS = SHARED / "data" / "policy_documents"
@@ -15,7 +15,7 @@ DOCUMENTS = SHARED / "data" / "policy_documents"
 
 def _read(path: Path) -> str:
     if not path.exists():
-        pytest.skip("shared policy documents are not available")
+        shared_missing("shared policy documents are not available")
     return path.read_text(encoding="utf-8")
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from minsheng.plans.extract import extract_plan
 from minsheng.plans.targets import Target
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_missing
 
 SEEDS = SHARED / "seeds"
 
@@ -18,7 +18,7 @@ def _targets(text: str) -> list[Target]:
 def _seed(name: str) -> str:
     path = SEEDS / name
     if not path.exists():
-        pytest.skip("shared seed documents are not available")
+        shared_missing("shared seed documents are not available")
     return path.read_text(encoding="utf-8")
 
 
@@ -183,7 +183,7 @@ def test_seed_targets_carry_year_and_section() -> None:
 def test_every_shared_document_yields_targets_with_valid_fields() -> None:
     paths = sorted((SHARED / "data" / "policy_documents").glob("*.txt")) + sorted(SEEDS.glob("*.txt"))
     if not paths:
-        pytest.skip("shared policy documents are not available")
+        shared_missing("shared policy documents are not available")
     for path in paths:
         text = Path(path).read_text(encoding="utf-8")
         for target in _targets(text):

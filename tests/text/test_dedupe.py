@@ -10,8 +10,9 @@ from opencc_pyo3 import OpenCC
 
 from minsheng.text.dedupe import DuplicateIndex, Match, normalize, signature
 from minsheng.text.dedupe_signature import MAX_SHINGLES, Fingerprint, fingerprint_many, similarity
+from tests.conftest import SHARED, shared_missing
 
-POSTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "weibo_rumor" / "posts.csv"
+POSTS = SHARED / "data" / "weibo_rumor" / "posts.csv"
 
 
 def shingles(text: str) -> set[str]:
@@ -26,7 +27,7 @@ def jaccard(a: set[str], b: set[str]) -> float:
 @pytest.fixture(scope="module")
 def posts() -> list[str]:
     if not POSTS.exists():
-        pytest.skip("shared Weibo rumour data is not available")
+        shared_missing("shared Weibo rumour data is not available")
     with POSTS.open(encoding="utf-8", newline="") as handle:
         texts = [row["text"] for row in csv.DictReader(handle)]
     # Long posts that share little text with each other (checked by brute force, not by the index under test),

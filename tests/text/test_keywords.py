@@ -11,8 +11,9 @@ from minsheng.core.errors import ValidationFailed
 from minsheng.text.keywords import BackgroundModel, key_phrases, keywords
 from minsheng.text.normalize import normalize_for_analysis
 from minsheng.text.segment import Segmenter
+from tests.conftest import SHARED, shared_missing
 
-BODIES = Path(__file__).resolve().parents[3] / "shared" / "data" / "teddycup" / "bodies.csv"
+BODIES = SHARED / "data" / "teddycup" / "bodies.csv"
 COMPLAINT = (
     "古楼街道某小区附近工地夜间施工，噪音很大，严重影响居民休息。多次向古楼街道反映，至今没有处理。"
     "请城管部门尽快处理工地噪音扰民问题。"
@@ -27,7 +28,7 @@ def segmenter() -> Segmenter:
 @pytest.fixture(scope="module")
 def bodies() -> list[str]:
     if not BODIES.exists():
-        pytest.skip("shared Teddy Cup data is not available")
+        shared_missing("shared Teddy Cup data is not available")
     with BODIES.open(encoding="utf-8", newline="") as handle:
         return [row["detail"] for row in csv.DictReader(handle)][:1500]
 

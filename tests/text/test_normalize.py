@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import codecs
 import time
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,9 @@ from minsheng.text.normalize import (
     normalize_for_analysis,
     to_simplified,
 )
+from tests.conftest import SHARED, shared_missing
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+SEEDS = SHARED / "seeds"
 PAGE = "关于进一步加强全县互联网宣传管理的意见：加强网络舆论的监控与引导，展示良好形象。"
 TRADITIONAL = "關於進一步加強全縣互聯網宣傳管理的意見：加強網絡輿論的監控與引導。"
 
@@ -25,7 +25,7 @@ TRADITIONAL = "關於進一步加強全縣互聯網宣傳管理的意見：加�
 def seed_text() -> str:
     seeds = sorted(SEEDS.glob("*.txt"))
     if not seeds:
-        pytest.skip("shared seed documents are not available")
+        shared_missing("shared seed documents are not available")
     return seeds[0].read_text(encoding="utf-8")
 
 

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
 from minsheng.text.segment import Segmenter, default_stopwords, domain_lexicon
+from tests.conftest import SHARED, shared_missing
 
-GOLD = Path(__file__).resolve().parents[3] / "shared" / "data" / "sighan2005" / "pku_test_gold.utf8"
+GOLD = SHARED / "data" / "sighan2005" / "pku_test_gold.utf8"
 COMPLAINT = "我们在古楼街道反映噪音扰民问题，拨打12345热线后，网信办督办了工单。"
 
 
@@ -59,7 +59,7 @@ def test_bad_input(segmenter: Segmenter) -> None:
 
 def test_sighan_pku_f1(segmenter: Segmenter) -> None:
     if not GOLD.exists():
-        pytest.skip("shared SIGHAN 2005 data is not available")
+        shared_missing("shared SIGHAN 2005 data is not available")
     lines = [line.split() for line in GOLD.read_text(encoding="utf-8").splitlines()[:400] if line.strip()]
     correct = predicted = expected = 0
     for gold in lines:
