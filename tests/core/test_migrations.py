@@ -60,3 +60,40 @@ def test_downgrade_to_base_and_up_again(empty_engine):
     assert not set(Base.metadata.tables) & set(inspect(empty_engine).get_table_names())
     migrate.upgrade(empty_engine)
     assert migrate.current_revision(empty_engine) is not None
+
+
+def _search_hits(engine: Engine, word: str) -> list[int]:
+    from sqlalchemy import select
+
+    from minsheng.items.models import Item
+    from minsheng.items.search import text_condition
+
+    with engine.connect() as conn:
+        return list(conn.scalars(select(Item.id).where(text_condition(engine.dialect.name, word))))
+
+
+def test_item_search_survives_the_warning_revision_both_ways(empty_engine):
+    """0007 rebuilds the item table on SQLite; the search index must keep following inserts afterwards."""
+    migrate.upgrade(empty_engine, "0006_plan_appraisal")
+    insert_source = (
+        "INSERT INTO source (name, kind, tier, interval_minutes, timeout_seconds, max_bytes, is_enabled, "
+        "consecutive_failures, created_at, updated_at) "
+        "VALUES ('s', 'push', 'normal', 30, 20, 1000, true, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
+    insert_item = (
+        "INSERT INTO item (source_id, content_hash, title, text, published_at, fetched_at, harm_signals, "
+        "places, departments, keywords) VALUES (1, :h, :t, '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+        "'[]', '[]', '[]', '[]')"
+    )
+    with empty_engine.begin() as conn:
+        conn.execute(text(insert_source))
+        conn.execute(text(insert_item), {"h": "a", "t": "幸福小区停水"})
+    migrate.upgrade(empty_engine)
+    with empty_engine.begin() as conn:
+        conn.execute(text(insert_item), {"h": "b", "t": "河边化工厂异味"})
+    assert len(_search_hits(empty_engine, "小区停水")) == 1
+    assert len(_search_hits(empty_engine, "化工厂异味")) == 1
+    migrate.downgrade(empty_engine, "0006_plan_appraisal")
+    with empty_engine.begin() as conn:
+        conn.execute(text(insert_item), {"h": "c", "t": "公交线路调整"})
+    assert len(_search_hits(empty_engine, "公交线路")) == 1

@@ -62,6 +62,9 @@ class Item(Base):
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
     analysed_at: Mapped[datetime | None] = mapped_column()
+    # The event the item was clustered into, and its near-duplicate group (the id of the group's first item).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
+    dup_group_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     source: Mapped[Source] = relationship(lazy="raise")
 

@@ -1,0 +1,1 @@
+"""Early warning: bursts, the rules an office sets, and the graded alerts they raise."""
