@@ -15,7 +15,10 @@ from minsheng.cases.models import Case
 from minsheng.cli import app
 from minsheng.core.database import make_engine, make_sessionmaker
 from minsheng.core.settings import get_settings
+from minsheng.events.models import Event
+from minsheng.items.models import Item
 from minsheng.org.models import Region
+from minsheng.warning.models import Alert, WarningRule
 
 
 @pytest.fixture
@@ -85,7 +88,7 @@ def test_audit_verify_finds_tampering(run, engine, db_url, session):
 
 def test_demo_builds_a_city_with_every_role(run, tmp_path):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    result = run("demo", "--no-serve", url=url)
+    result = run("demo", "--no-serve", "--stream-minutes", "30", url=url)
     assert result.exit_code == 0, result.output
     for role in ("admin", "analyst", "dispatcher", "handler", "supervisor", "leader"):
         assert role in result.output
@@ -98,11 +101,19 @@ def test_demo_builds_a_city_with_every_role(run, tmp_path):
         assert stages == {"submitted": 1, "assigned": 1, "replied": 1, "closed": 1}
         first = session.scalar(select(Case).where(Case.status == "submitted"))
         assert first.suggestions["departments"][0]["name"] == "市住房和城乡建设局"
+        # The monitoring side: simulated posts grouped into events, starting rules, and alerts from them.
+        streamed = session.scalar(select(func.count(Item.id)))
+        assert streamed > 300
+        assert session.scalar(select(func.count(Event.id))) > 3
+        assert session.scalar(select(func.count(WarningRule.id))) >= 5
+        assert session.scalar(select(func.count(Alert.id))) > 0
     engine.dispose()
-    again = run("demo", "--no-serve", url=url)
+    again = run("demo", "--no-serve", "--stream-minutes", "30", url=url)
     assert again.exit_code == 0
     with make_sessionmaker(engine)() as session:
         assert session.scalar(select(func.count(Case.id))) == 4
+        # The stream is written once per database.
+        assert session.scalar(select(func.count(Item.id))) == streamed
     engine.dispose()
     assert again.output.split("admin")[2].split()[0] != result.output.split("admin")[2].split()[0]
 
@@ -111,3 +122,17 @@ def test_settings_command_hides_the_secret(run, monkeypatch):
     monkeypatch.setenv("MINSHENG_SECRET_KEY", "very-secret-value")
     result = run("settings")
     assert "MINSHENG_SECRET_KEY=***" in result.output and "very-secret-value" not in result.output
+
+
+def test_serve_starts_worker_processes_from_the_app_factory(run, monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    assert run("serve", "--workers", "3", "--port", "8123").exit_code == 0
+    assert run("serve").exit_code == 0
+    assert run("serve", "--workers", "0").exit_code != 0
+    (factory, several), (app, one) = calls
+    assert factory == "minsheng.web.app:create_app" and several["factory"] and several["workers"] == 3
+    assert several["port"] == 8123 and several["log_level"] == "info"
+    assert not isinstance(app, str) and "workers" not in one

@@ -11,12 +11,15 @@ import typer
 
 from minsheng.audit.cli import verify as audit_verify
 from minsheng.core.settings import Settings, get_settings
+from minsheng.demo.cli import simulate
+from minsheng.events.cli import events_app
 from minsheng.items.cli import items_app
 from minsheng.jobs.cli import worker
 from minsheng.open311.cli import open311_app
 from minsheng.plans.cli import plans_app
 from minsheng.sources.cli import ingest, sources_app
 from minsheng.text.cli import text_app
+from minsheng.warning.cli import warning_app
 
 app = typer.Typer(
     help="民声 Minsheng: monitoring, intake, cases and plans for internet-affairs offices.",
@@ -35,8 +38,11 @@ app.add_typer(plans_app, name="plans")
 app.add_typer(open311_app, name="open311")
 app.add_typer(sources_app, name="sources")
 app.add_typer(items_app, name="items")
+app.add_typer(events_app, name="events")
+app.add_typer(warning_app, name="warning")
 app.command("ingest", help="Fetch due sources, analyse and store their items.")(ingest)
 app.command("worker", help="Run background job workers until interrupted.")(worker)
+app.command("simulate", help="Write a synthetic stream of public posts for the demo city.")(simulate)
 audit_app.command("verify", help="Check the audit log's hash chain and report the first broken link.")(
     audit_verify
 )
@@ -127,6 +133,12 @@ def show_settings(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Server processes; each keeps its own database connections, caches and rate limits"
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web application."""
     import uvicorn
@@ -136,14 +148,18 @@ def serve(
     settings = get_settings()
     _setup_logging(settings)
     trusted = settings.forwarded_allow_ips.strip()
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or None,
-        log_level="info",
-    )
+    options = {
+        "host": host,
+        "port": port,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "log_level": settings.log_level.lower(),
+    }
+    if workers > 1:
+        # Each process builds its own app from the same environment, so it is named, not passed.
+        uvicorn.run("minsheng.web.app:create_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
 
 
 @app.command("demo")
@@ -151,6 +167,9 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on", envvar="PORT")] = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only build the demo database")] = False,
+    stream_minutes: Annotated[
+        int, typer.Option(help="Minutes of simulated posts to write on first run (0: none)", min=0)
+    ] = 120,
 ) -> None:
     """Create a demo database for a fictional city, print its logins and serve it."""
     from minsheng.demo.seed import build_demo
@@ -160,7 +179,7 @@ def demo(
         get_settings.cache_clear()
     settings = get_settings()
     _setup_logging(settings)
-    logins = build_demo(settings)
+    logins = build_demo(settings, stream_minutes=stream_minutes)
     typer.secho("演示数据已就绪 / demo data ready. 登录账户 / logins:", fg=typer.colors.GREEN)
     for login in logins:
         typer.echo(f"  {login.role:<11} {login.username:<12} {login.password}   {login.department}")

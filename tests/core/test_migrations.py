@@ -97,3 +97,25 @@ def test_item_search_survives_the_warning_revision_both_ways(empty_engine):
     with empty_engine.begin() as conn:
         conn.execute(text(insert_item), {"h": "c", "t": "公交线路调整"})
     assert len(_search_hits(empty_engine, "公交线路")) == 1
+
+
+def test_two_character_search_works_on_migrated_items(empty_engine):
+    migrate.upgrade(empty_engine, "0006_plan_appraisal")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO source (name, kind, tier, interval_minutes, timeout_seconds, max_bytes, "
+                "is_enabled, consecutive_failures, created_at, updated_at) VALUES "
+                "('s', 'push', 'normal', 30, 20, 1000, true, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO item (source_id, content_hash, title, text, published_at, fetched_at, "
+                "harm_signals, places, departments, keywords) VALUES (1, 'a', '幸福小区停水', '', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '[]', '[]', '[]', '[]')"
+            )
+        )
+    migrate.upgrade(empty_engine)
+    assert len(_search_hits(empty_engine, "停水")) == 1
+    assert _search_hits(empty_engine, "水停") == []

@@ -60,6 +60,16 @@ def test_sources_page_adds_and_toggles(client, session, admin):
     assert bad.status_code == 422 and "http" in bad.text
     listing = client.get("/monitor/sources").text
     assert "政务网" in listing and "待抓取" in listing
+    html_source = {"csrf_token": token, "name": "列表页", "kind": "html", "url": "https://gov.example/list"}
+    refused = client.post("/monitor/sources", data=html_source)
+    assert refused.status_code == 422 and "CSS 选择器" in refused.text
+    added = client.post(
+        "/monitor/sources",
+        data={**html_source, "selector": "ul.news a", "max_articles": "10", "follow_offsite": "1"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    assert "ul.news a" in client.get("/monitor/sources").text
     from minsheng.sources.models import Source
 
     source_id = session.scalar(select(Source.id).where(Source.name == "政务网"))

@@ -125,3 +125,31 @@ def test_snippet_masks_escapes_then_marks():
     assert str(cut.html) == "&lt;b&gt;<mark>停水</mark>&lt;/b&gt;，联系电话138****8000"
     assert cut.plain == "<b>停水</b>，联系电话138****8000"
     assert "…" in snippet("甲" * 200 + "乙" + "丙" * 200, "乙").plain
+
+
+def test_text_search_reads_only_its_newest_hits(session, corpus, monkeypatch):
+    from minsheng.items import search
+
+    monkeypatch.setattr(search, "HIT_CAP", 2)
+    monkeypatch.setattr(search, "FACET_SAMPLE", 2)
+    spec = ItemFilter(q="水")
+    assert count_items(session, spec=spec) == 2
+    matching = sorted((corpus[i] for i in _brute_force("水")), reverse=True)
+    assert [item.id for item in search_items(session, spec=spec, limit=10)] == matching  # newest first
+    assert [item.id for item in search_items(session, spec=spec, limit=1, offset=1)] == matching[1:2]
+    assert sum(n for _, n in facets(session, spec=spec)["source"]) == 2
+    assert count_items(session, spec=ItemFilter(q="停水")) == 2
+    assert count_items(session, spec=ItemFilter()) == len(CORPUS)  # browsing is not capped
+
+
+def test_two_character_index_follows_edits_and_deletes(session, corpus):
+    from minsheng.items.models import Item
+
+    item = session.get(Item, corpus[1])  # "停车难"
+    item.text = "老城区停水了"
+    session.commit()
+    assert corpus[1] in {i.id for i in search_items(session, spec=ItemFilter(q="停水"))}
+    assert corpus[1] not in {i.id for i in search_items(session, spec=ItemFilter(q="车位"))}
+    session.delete(item)
+    session.commit()
+    assert corpus[1] not in {i.id for i in search_items(session, spec=ItemFilter(q="停水"))}

@@ -109,3 +109,44 @@ def test_add_ingest_search_and_import(run, feed_server, tmp_path):
     assert "新增 1" in run("items", "import", str(csv_file)).output
     titles = [r["title"] for r in json.loads(run("items", "search", "停水", "--json").output)]
     assert set(titles) == {"市住建局回应幸福小区停水问题", "导入的停水消息", "表格导入停水"}
+
+
+def test_add_page_sources(run, feed_server):
+    sitemap = run(
+        "sources", "add", "--kind", "sitemap", "--url", feed_server.url("/sitemap.xml"), "--name", "站点地图"
+    )
+    assert sitemap.exit_code == 0, sitemap.output
+    assert "（sitemap，每 30 分钟）" in sitemap.output
+    missing = run("sources", "add", "--kind", "html", "--url", feed_server.url("/list"), "--name", "列表")
+    assert missing.exit_code == 1 and "CSS 选择器" in missing.output
+    broken = run(
+        "sources",
+        "add",
+        "--kind",
+        "html",
+        "--url",
+        feed_server.url("/list"),
+        "--name",
+        "列表",
+        "--selector",
+        "a[[",
+    )
+    assert broken.exit_code == 1 and "选择器无效" in broken.output
+    added = run(
+        "sources",
+        "add",
+        "--kind",
+        "html",
+        "--url",
+        feed_server.url("/list"),
+        "--name",
+        "列表",
+        "--selector",
+        "a.news-title",
+        "--max-articles",
+        "5",
+    )
+    assert added.exit_code == 0, added.output
+    listing = run("sources", "list").output
+    assert "站点地图\tsitemap" in listing and "列表\thtml" in listing
+    assert run("sources", "add", "--kind", "sitemap", "--name", "无地址").exit_code == 1

@@ -124,3 +124,34 @@ def test_malformed_feeds_raise_clear_errors():
         parse_jsonfeed(b'{"items": [', content_type=None, override=None)
     with pytest.raises(FeedError, match="version"):
         parse_jsonfeed(b'{"items": []}', content_type=None, override=None)
+
+
+PLAIN_RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>
+<item><title>a &lt;b&gt;标题&lt;/b&gt; &amp; 更多</title><link>https://x.example/1?a=1&amp;b=2</link>
+<dc:creator>记者甲</dc:creator><content:encoded><![CDATA[<p>全文<script>x()</script>内容</p>]]></content:encoded>
+<description>摘要</description><pubDate>2024-05-01 08:00:00</pubDate></item>
+<item><link>https://x.example/2</link><guid>g-2</guid><author>a@b.example (乙)</author>
+<description>只有正文</description><pubDate>Wed, 01 May 2024 08:00:00 GMT</pubDate></item>
+</channel></rss>""".encode()
+
+
+@pytest.mark.parametrize("feed", [GBK_RSS, PLAIN_RSS], ids=["gbk", "plain"])
+def test_fast_rss_path_reads_what_feedparser_reads(feed, monkeypatch):
+    from minsheng.sources.fetcher import feeds
+
+    fast = parse_rss(feed, content_type="text/xml", override=None)
+    monkeypatch.setattr(feeds, "_plain_rss", lambda text: None)
+    slow = parse_rss(feed, content_type="text/xml", override=None)
+    assert [i.model_dump() for i in fast] == [i.model_dump() for i in slow]
+    assert fast
+
+
+def test_unusual_rss_goes_to_feedparser():
+    from minsheng.sources.fetcher.feeds import _plain_rss
+
+    relative = PLAIN_RSS.decode().replace("https://x.example/2", "/2")
+    assert _plain_rss(relative) is None
+    assert _plain_rss(PLAIN_RSS.decode().replace("</channel>", "<item><title>x</channel>")) is None
+    assert _plain_rss(ATOM.decode()) is None

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from minsheng.auth.models import User
 from minsheng.cases import service
-from minsheng.cases.forms import duplicates_of, engine_of
+from minsheng.cases.forms import duplicates_of, engine_of, routing_of
 from minsheng.cases.intake import list_case_types
 from minsheng.cases.models import Case, CaseEvent
 from minsheng.cases.privacy import public_text
@@ -19,6 +21,7 @@ from minsheng.cases.queries import VIEWS, CaseFilter, get_case, list_cases, time
 from minsheng.cases.schemas import ActionIn, CaseSubmit
 from minsheng.cases.states import STATUS_LABELS, CaseStatus
 from minsheng.core.errors import ValidationFailed
+from minsheng.core.settings import Settings
 from minsheng.web.deps import AppSettings, DbSession, require_role
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -113,10 +116,16 @@ def case_types(db: DbSession, user: Reader) -> list[CaseTypeRead]:
 
 
 @router.post("/cases", response_model=Submitted, status_code=201)
-def submit(
+async def submit(
     request: Request, db: DbSession, settings: AppSettings, user: Submitter, body: CaseSubmit
 ) -> Submitted:
     """Submit a case; a repeated `external_id` is refused with 409 and the earlier tracking number."""
+    # The work runs in the thread pool; this endpoint is a coroutine only so that FastAPI checks the answer
+    # here rather than in a second trip to the pool while the transaction waits to commit.
+    return await run_in_threadpool(_submit, request, db, settings, user, body)
+
+
+def _submit(request: Request, db: Session, settings: Settings, user: User, body: CaseSubmit) -> Submitted:
     # The channel is the API's to set: internal channels (plan, alert) skip the contact check.
     data = body.model_copy(update={"channel": "api"})
     intake = service.submit(
@@ -125,6 +134,7 @@ def submit(
         settings=settings,
         engine=engine_of(request, db),
         duplicates=duplicates_of(request),
+        routing=routing_of(request),
         user=user,
     )
     case = intake.case

@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from minsheng.cases.duplicates import DuplicateFinder
 from minsheng.cases.models import CaseType
+from minsheng.cases.routing import RoutingTable
 from minsheng.cases.schemas import CaseSubmit, ContactIn
 from minsheng.core.errors import MinshengError, ValidationFailed
 from minsheng.text.analysis import TextEngine
@@ -86,6 +87,11 @@ async def read_form(request: Request) -> dict[str, str]:
 def duplicates_of(request: Request) -> DuplicateFinder:
     """Return the app's index of recent cases, kept between requests."""
     return request.app.state.case_duplicates
+
+
+def routing_of(request: Request) -> RoutingTable:
+    """Return the app's routing rules, kept between requests until they change."""
+    return request.app.state.case_routing
 
 
 def engine_of(request: Request, session: Any) -> TextEngine:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from minsheng.audit.service import record
 from minsheng.cases.duplicates import DuplicateFinder
 from minsheng.cases.models import Case, CaseContact, CaseEvent, CaseType
-from minsheng.cases.routing import as_json, suggest_departments
+from minsheng.cases.routing import RoutingTable, as_json, suggest_departments
 from minsheng.cases.schemas import CaseSubmit, check_attributes, check_contact
 from minsheng.cases.states import CaseStatus
 from minsheng.cases.tracking import hash_query_code, new_query_code, new_tracking_number
@@ -49,7 +49,13 @@ def list_case_types(session: Session, *, public_only: bool = False) -> list[Case
     return list(session.scalars(stmt))
 
 
-def _apply_analysis(session: Session, case: Case, analysis: Analysis) -> None:
+# Intake stores the category alone of the classifiers' answers; the other tasks would be computed for nothing.
+INTAKE_TASKS = ("category",)
+
+
+def _apply_analysis(
+    session: Session, case: Case, analysis: Analysis, routing: RoutingTable | None = None
+) -> None:
     prediction = analysis.predictions.get("category")
     categories = [
         {"label": label, "probability": round(p, 4)} for label, p in (prediction.top_k if prediction else [])
@@ -61,7 +67,7 @@ def _apply_analysis(session: Session, case: Case, analysis: Analysis) -> None:
     case.suggestions = {
         "categories": categories,
         "category_source": prediction.source if prediction else None,
-        "departments": as_json(suggest_departments(session, analysis)),
+        "departments": as_json(suggest_departments(session, analysis, table=routing)),
         "places": [p.text for p in analysis.places][:10],
         "keywords": [k for k, _ in analysis.keywords][:8],
     }
@@ -76,8 +82,14 @@ def submit_case(
     created_by_id: int | None = None,
     query_key: bytes,
     duplicates: DuplicateFinder | None = None,
+    routing: RoutingTable | None = None,
 ) -> Intake:
     """Store a new case with its contact apart, its reading of the text and its first timeline step."""
+    now = utcnow()
+    text = "\n".join(filter(None, [data.place_text or "", data.description]))
+    # Read the text before the first statement: on SQLite that statement takes the write lock, which other
+    # submissions wait for, so the transaction should hold it for database work only.
+    analysis = engine.analyze_many([text], titles=[data.title], published_at=[now], tasks=INTAKE_TASKS)[0]
     case_type = get_case_type(session, data.type_code)
     if data.channel not in INTERNAL_CHANNELS:
         check_contact(case_type, data.contact)
@@ -88,7 +100,6 @@ def submit_case(
         )
         if existing is not None:
             raise Conflict(f"外部编号 {data.external_id} 已提交过，受理编号 {existing.tracking_no}")
-    now = utcnow()
     code = new_query_code()
     case = Case(
         tracking_no=new_tracking_number(now),
@@ -108,15 +119,15 @@ def submit_case(
         submitted_at=now,
         created_by_id=created_by_id,
     )
-    text = "\n".join(filter(None, [data.place_text or "", data.description]))
-    _apply_analysis(session, case, engine.analyze(text, title=data.title, published_at=now))
-    _insert_with_unique_number(session, case, now)
-    session.add(CaseContact(case_id=case.id, **data.contact.model_dump()))
+    _apply_analysis(session, case, analysis, routing)
+    # Looked for before the case is stored, so the row is written once, suggestions complete.
     finder = duplicates or DuplicateFinder()
     case.suggestions = {
         **case.suggestions,
         "duplicates": finder.find(session, case=case, settings=settings, now=now),
     }
+    _insert_with_unique_number(session, case, now)
+    session.add(CaseContact(case_id=case.id, **data.contact.model_dump()))
     session.add(
         CaseEvent(
             case_id=case.id,

@@ -10,7 +10,15 @@ from starlette.responses import HTMLResponse
 
 from minsheng.cases import service
 from minsheng.cases.attachments import add_attachment
-from minsheng.cases.forms import HONEYPOT, describe, duplicates_of, engine_of, read_form, submission_from_form
+from minsheng.cases.forms import (
+    HONEYPOT,
+    describe,
+    duplicates_of,
+    engine_of,
+    read_form,
+    routing_of,
+    submission_from_form,
+)
 from minsheng.cases.intake import get_case_type, list_case_types
 from minsheng.cases.models import CaseType
 from minsheng.core.errors import MinshengError, NotFound, ValidationFailed
@@ -62,7 +70,12 @@ async def report_submit(
             raise ValidationFailed(f"最多上传 {MAX_PUBLIC_FILES} 个附件")
         data = submission_from_form(form, case_type, channel="web")
         intake = service.submit(
-            db, data=data, settings=settings, engine=engine_of(request, db), duplicates=duplicates_of(request)
+            db,
+            data=data,
+            settings=settings,
+            engine=engine_of(request, db),
+            duplicates=duplicates_of(request),
+            routing=routing_of(request),
         )
         for upload in uploads:
             content = await upload.read(settings.case_attachment_mb * 1024 * 1024 + 1)

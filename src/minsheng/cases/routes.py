@@ -17,7 +17,14 @@ from minsheng.cases.actions import RULES, SATISFACTION, refusal
 from minsheng.cases.attachments import add_attachment, list_attachments, read_attachment
 from minsheng.cases.board import board_chart, supervision_board
 from minsheng.cases.deadlines import is_overdue, is_sign_overdue
-from minsheng.cases.forms import describe, duplicates_of, engine_of, read_form, submission_from_form
+from minsheng.cases.forms import (
+    describe,
+    duplicates_of,
+    engine_of,
+    read_form,
+    routing_of,
+    submission_from_form,
+)
 from minsheng.cases.importing import COLUMNS as IMPORT_COLUMNS
 from minsheng.cases.importing import import_cases
 from minsheng.cases.intake import get_case_type, list_case_types
@@ -118,6 +125,7 @@ async def new_case(request: Request, db: DbSession, settings: AppSettings, user:
             settings=settings,
             engine=engine_of(request, db),
             duplicates=duplicates_of(request),
+            routing=routing_of(request),
             user=user,
         )
     except (MinshengError, ValidationError) as exc:

@@ -16,6 +16,7 @@ from minsheng.cases.intake import Intake, submit_case
 from minsheng.cases.models import CaseEvent
 from minsheng.cases.privacy import public_text
 from minsheng.cases.queries import get_case, get_case_by_tracking, timeline
+from minsheng.cases.routing import RoutingTable
 from minsheng.cases.schemas import ActionIn, CaseSubmit
 from minsheng.cases.states import PUBLIC_LABELS, CaseStatus, IllegalTransition
 from minsheng.cases.tracking import query_code_matches
@@ -38,10 +39,12 @@ def submit(
     engine: TextEngine,
     user: User | None = None,
     duplicates: DuplicateFinder | None = None,
+    routing: RoutingTable | None = None,
 ) -> Intake:
     """Take in a case from the public form, an operator, the API or Open311.
 
-    Long-running processes pass their DuplicateFinder so the index of recent cases is kept between calls.
+    Long-running processes pass their DuplicateFinder and RoutingTable so the index of recent cases and the
+    routing rules are kept between calls.
     """
     return submit_case(
         session,
@@ -51,6 +54,7 @@ def submit(
         created_by_id=user.id if user else None,
         query_key=query_key(settings),
         duplicates=duplicates,
+        routing=routing,
     )
 
 

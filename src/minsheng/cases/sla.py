@@ -12,6 +12,7 @@ from minsheng.audit.service import record
 from minsheng.cases.calendar import WorkCalendar
 from minsheng.cases.deadlines import pick_policy, work_calendar
 from minsheng.cases.models import Case, CaseEvent, SlaPolicy
+from minsheng.cases.notify import notify_case_step
 from minsheng.cases.states import WITH_DEPARTMENT, CaseStatus
 from minsheng.core.settings import Settings
 
@@ -29,7 +30,14 @@ class SweepResult:
 
 
 def _step(
-    session: Session, case: Case, action: str, note: str, now: datetime, data: dict[str, object]
+    session: Session,
+    case: Case,
+    action: str,
+    note: str,
+    now: datetime,
+    data: dict[str, object],
+    *,
+    settings: Settings,
 ) -> None:
     session.add(
         CaseEvent(
@@ -52,6 +60,7 @@ def _step(
         summary=f"{case.tracking_no} {note}",
         after={"status": case.status, **data},
     )
+    notify_case_step(session, case, action=action, note=note, settings=settings, now=now)
 
 
 def _is_due_soon(case: Case, calendar: WorkCalendar, hours: float, now: datetime) -> bool:
@@ -80,13 +89,27 @@ def sweep_deadlines(session: Session, *, settings: Settings, now: datetime) -> S
         ):
             case.sign_urged_at = now
             case.urge_count += 1
-            _step(session, case, "urge", "签收超时，系统自动催办", now, {"count": case.urge_count})
+            _step(
+                session,
+                case,
+                "urge",
+                "签收超时，系统自动催办",
+                now,
+                {"count": case.urge_count},
+                settings=settings,
+            )
             result.urged += 1
         if case.overdue_at is None and case.resolve_due_at and now > case.resolve_due_at:
             case.overdue_at = now
             case.supervision_level = max(case.supervision_level, 1)
             _step(
-                session, case, "supervise", "超期未办结，系统自动督办", now, {"level": case.supervision_level}
+                session,
+                case,
+                "supervise",
+                "超期未办结，系统自动督办",
+                now,
+                {"level": case.supervision_level},
+                settings=settings,
             )
             result.supervised += 1
         elif case.reminded_at is None and case.overdue_at is None:
@@ -101,6 +124,7 @@ def sweep_deadlines(session: Session, *, settings: Settings, now: datetime) -> S
                     "即将到期，请抓紧办理",
                     now,
                     {"due": case.resolve_due_at.isoformat()},
+                    settings=settings,
                 )
                 result.reminded += 1
     session.flush()

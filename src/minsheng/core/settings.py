@@ -82,6 +82,15 @@ class Settings(BaseSettings):
     )
     password_min_length: int = Field(default=10, description="Minimum length of a user password.")
     api_token_days: int = Field(default=365, description="Default lifetime in days of a new API token.")
+    api_token_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "Seconds a server process reuses an API token it has checked; a token revoked or a user disabled "
+            "in another process (a second worker, the command line) is refused after at most this long, in "
+            "the same process at once. 0 checks the database on every request."
+        ),
+    )
     jobs_inprocess: bool = Field(
         default=True,
         description=(
@@ -180,6 +189,73 @@ class Settings(BaseSettings):
     source_disable_after_failures: int = Field(
         default=20,
         description="Consecutive failures after which a source is disabled automatically (0 never disables).",
+    )
+    source_articles_per_round: int = Field(
+        default=30,
+        description=(
+            "Most articles a sitemap or html source fetches in one round (unless the source sets its own); "
+            "the rest wait for later rounds."
+        ),
+    )
+    source_sitemap_max_files: int = Field(
+        default=20,
+        description="Most sitemap files (an index and the sitemaps it names) read per source per round.",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Address staff reach Minsheng at; notifications link back to alerts and cases under it.",
+    )
+    burst_window_minutes: int = Field(
+        default=15, description="Length in minutes of the window compared with its baseline to find bursts."
+    )
+    burst_history_hours: int = Field(
+        default=24, description="Hours of history before the window that make a burst's baseline."
+    )
+    burst_min_items: int = Field(
+        default=5, description="Fewest items in the window for an event, keyword, category or place to burst."
+    )
+    burst_min_ratio: float = Field(
+        default=3.0, description="How many times its expected count a window must reach to be a burst."
+    )
+    burst_max_p_value: float = Field(
+        default=0.001,
+        description="Largest Poisson tail probability of the window's count under the baseline for a burst.",
+    )
+    burst_min_history_items: int = Field(
+        default=200,
+        description="Items the history must hold before bursts are judged (a new deployment has none).",
+    )
+    alert_digest_hour: int = Field(
+        default=8,
+        description="Local hour (Asia/Shanghai by default) at which the daily alert digest goes out.",
+    )
+    event_window_hours: float = Field(
+        default=72.0,
+        description=(
+            "Hours before or after an item in which copies and events are looked for when it is clustered."
+        ),
+    )
+    event_quiet_hours: float = Field(
+        default=48.0,
+        description="Hours without a new item after which the `events.close_quiet` job closes an event.",
+    )
+    office_name: str = Field(
+        default="网信办",
+        description="Name of the office, printed on upward reports (上报) exported from event pages.",
+    )
+    channel_timeout_seconds: float = Field(
+        default=10.0,
+        description=(
+            "Timeout in seconds of each step (connect, send, read) of one notification to a mail server, "
+            "webhook or chat robot."
+        ),
+    )
+    case_reminder_channel_ids: list[int] = Field(
+        default_factory=list,
+        description=(
+            "Notification channels that also carry the deadline sweep's reminders, urges and supervision "
+            "notices (JSON list of channel ids, e.g. `[1, 3]`); empty keeps them inside Minsheng."
+        ),
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
 

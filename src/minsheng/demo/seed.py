@@ -18,6 +18,7 @@ from minsheng.core.settings import Settings
 from minsheng.core.timeutil import utcnow
 from minsheng.demo.cases import seed_cases
 from minsheng.demo.departments import DEPARTMENTS, USERS
+from minsheng.demo.monitoring import seed_monitoring
 from minsheng.org.models import Department
 from minsheng.org.schemas import DepartmentCreate, DepartmentUpdate
 from minsheng.org.service import create_department, department_snapshot, update_department
@@ -33,8 +34,12 @@ class DemoLogin:
     department: str
 
 
-def build_demo(settings: Settings) -> list[DemoLogin]:
-    """Migrate, load the jurisdiction's regions and seed the demo city; return fresh logins."""
+def build_demo(settings: Settings, *, stream_minutes: int = 0) -> list[DemoLogin]:
+    """Migrate, load the jurisdiction's regions and seed the demo city; return fresh logins.
+
+    With `stream_minutes`, the monitoring side gets that many minutes of simulated posts (once per database),
+    judged by the starting warning rules minute by minute, so the hot list and alerts are live from the start.
+    """
     upgrade_database(settings)
     with audit_context(DEMO_ACTOR):
         load_jurisdiction_regions(settings)
@@ -45,9 +50,11 @@ def build_demo(settings: Settings) -> list[DemoLogin]:
             logins = _seed_users(session, departments)
             users = {u.username: u for u in session.scalars(select(User))}
             seed_cases(session, settings, users)
-            return logins
     finally:
         engine.dispose()
+    with audit_context(DEMO_ACTOR):
+        seed_monitoring(settings, minutes=stream_minutes)
+    return logins
 
 
 def _seed_departments(session: Session) -> dict[str, Department]:

@@ -48,6 +48,9 @@ class Event(TimestampMixin, Base):
     heat: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     # Term weights of the items so far, compared with each new item when clustering.
     centroid: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    # Running counts that keep the figures above incremental: categories, sources, regions, places, harm
+    # signals and hourly volumes ({"categories": {...}, "sources": {...}, "hours": {"2024050108": [n, w]}}).
+    tallies: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The item that best represents the event (no foreign key: items point at events already).
     representative_item_id: Mapped[int | None] = mapped_column(Integer)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from minsheng.auth.models import User
 from minsheng.core.errors import ValidationFailed
 from minsheng.core.timeutil import utcnow
+from minsheng.events.clustering import cluster_stored
 from minsheng.items.schemas import PushBatch, StoreReport
 from minsheng.items.service import store_items
 from minsheng.sources.models import SourceKind
@@ -29,6 +30,8 @@ def push_items(request: Request, db: DbSession, user: Pusher, body: PushBatch) -
     if not source.is_enabled:
         raise ValidationFailed(f"推送源 {body.source} 已停用", field="source")
     engine = request.app.state.text_engines.get(db)
-    report = store_items(db, source=source, items=body.items, engine=engine, now=utcnow())
+    now = utcnow()
+    report = store_items(db, source=source, items=body.items, engine=engine, now=now)
+    cluster_stored(db, item_ids=report.ids, now=now, settings=request.app.state.settings)
     source.last_success_at = utcnow()
     return report

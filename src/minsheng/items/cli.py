@@ -63,6 +63,9 @@ def import_file(
     source: Annotated[str, typer.Option(help="Source the items belong to (created if missing)")] = "文件导入",
 ) -> None:
     """Import items from a JSONL or CSV file; records already stored are not duplicated."""
+    # Every model, so that the clustering's relationships (events to users) can be configured.
+    import minsheng.models  # noqa: F401
+    from minsheng.events.clustering import cluster_stored
     from minsheng.items.importing import read_items
     from minsheng.items.service import store_items
     from minsheng.sources.models import SourceKind
@@ -80,13 +83,15 @@ def import_file(
             target = ensure_source(session, name=source, kind=SourceKind.upload, settings=settings)
             text_engine = EngineCache(settings).get(session)
             for start in range(0, len(batch.items), IMPORT_BATCH):
+                now = utcnow()
                 report = store_items(
                     session,
                     source=target,
                     items=batch.items[start : start + IMPORT_BATCH],
                     engine=text_engine,
-                    now=utcnow(),
+                    now=now,
                 )
+                cluster_stored(session, item_ids=report.ids, now=now, settings=settings)
                 created, updated, unchanged = (
                     created + report.created,
                     updated + report.updated,

@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 
 from minsheng.core.database import Base
 from minsheng.items import fts
@@ -71,3 +71,29 @@ class Item(Base):
 
 event.listen(Item.__table__, "after_create", fts.after_create)
 event.listen(Item.__table__, "before_drop", fts.before_drop)
+
+
+# The bigram index follows items written through the unit of work; the items service writes its own batches.
+@event.listens_for(Item, "after_insert")
+def _index_inserted(mapper: Any, connection: Any, target: Item) -> None:
+    fts.index_grams(connection, [(target.id, target.title, target.text)])
+
+
+@event.listens_for(Item, "after_update")
+def _index_updated(mapper: Any, connection: Any, target: Item) -> None:
+    title = attributes.get_history(target, "title")
+    text = attributes.get_history(target, "text")
+    if not (title.has_changes() or text.has_changes()):
+        return
+    if (title.deleted or not title.has_changes()) and (text.deleted or not text.has_changes()):
+        old_title = title.deleted[0] if title.deleted else target.title
+        old_text = text.deleted[0] if text.deleted else target.text
+        fts.unindex_grams(connection, [(target.id, old_title, old_text)])
+    fts.index_grams(connection, [(target.id, target.title, target.text)])
+
+
+@event.listens_for(Item, "after_delete")
+def _index_deleted(mapper: Any, connection: Any, target: Item) -> None:
+    loaded = target.__dict__
+    if "title" in loaded and "text" in loaded:
+        fts.unindex_grams(connection, [(target.id, loaded["title"], loaded["text"])])

@@ -12,7 +12,16 @@ from starlette.responses import HTMLResponse
 
 from minsheng.auth.models import User
 from minsheng.core.timeutil import local_zone
-from minsheng.items.search import ItemFilter, count_items, facets, search_items, snippet
+from minsheng.events.service import item_event
+from minsheng.items.search import (
+    FACET_SAMPLE,
+    HIT_CAP,
+    ItemFilter,
+    count_items,
+    facets,
+    search_items,
+    snippet,
+)
 from minsheng.items.service import get_item
 from minsheng.sources.models import TIER_LABELS
 from minsheng.sources.service import list_sources
@@ -66,6 +75,10 @@ def items_page(
             "args": args,
             "rows": rows,
             "total": total,
+            # A text search reads its newest HIT_CAP hits only; say so rather than count them all.
+            "total_label": f"{HIT_CAP:,}+" if spec.needle and total >= HIT_CAP else f"{total:,}",
+            "facet_sample": FACET_SAMPLE,
+            "facet_sample_label": f"{FACET_SAMPLE:,}",
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "base_query": urlencode({k: v for k, v in args.items() if v}),
@@ -81,4 +94,6 @@ def items_page(
 def item_page(request: Request, db: DbSession, user: Reader, item_id: int) -> HTMLResponse:
     """Show one item with its analysis; personal data in the text is masked."""
     item = get_item(db, item_id=item_id)
-    return render(request, "items/item.html", {"item": item, "sentiments": SENTIMENT_LABELS})
+    event, copies = item_event(db, item=item)
+    context = {"item": item, "sentiments": SENTIMENT_LABELS, "event": event, "group_size": copies}
+    return render(request, "items/item.html", context)

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, or_, select, tuple_
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 
 from minsheng.core.errors import NotFound
+from minsheng.items import fts
 from minsheng.items.canonical import canonical_url, url_key
 from minsheng.items.models import Item, item_department
 from minsheng.items.schemas import ItemIn, StoreReport
@@ -69,15 +70,25 @@ def _existing(session: Session, *, source_id: int, batch: list[_Incoming]) -> tu
         if key_part:
             conditions.append(Item.url_key.in_(key_part))
         if ext_part:
-            conditions.append(
-                tuple_(Item.source_id, Item.external_id).in_([(source_id, e) for e in ext_part])
-            )
+            conditions.append(and_(Item.source_id == source_id, Item.external_id.in_(ext_part)))
         for item in session.scalars(select(Item).where(or_(*conditions))):
             if item.url_key:
                 by_key[item.url_key] = item
             if item.source_id == source_id and item.external_id:
                 by_ext[item.external_id] = item
     return by_key, by_ext
+
+
+def fetched_times(session: Session, *, keys: Sequence[str]) -> dict[str, datetime]:
+    """Return when each already stored URL key was first fetched (keys not stored are left out)."""
+    found: dict[str, datetime] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        part = unique[start : start + LOOKUP_CHUNK]
+        found.update(
+            session.execute(select(Item.url_key, Item.fetched_at).where(Item.url_key.in_(part))).all()
+        )
+    return found
 
 
 def store_items(
@@ -102,10 +113,11 @@ def store_items(
             report.unchanged += 1
             report.ids.append(found.id)
     analyse(session, [*fresh, *changed], engine=engine, now=now, flush=False)
-    stored = _insert(session, fresh)
+    stored = _insert(session, fresh, source_id=source.id)
     report.unchanged += len(fresh) - len(stored)
     session.flush()
-    _link_departments(session, [*stored, *changed])
+    _link_departments(session, stored, fresh=True)
+    _link_departments(session, changed)
     report.created = len(stored)
     report.updated = len(changed)
     report.ids.extend(item.id for item in [*stored, *changed])
@@ -145,26 +157,63 @@ def _update_item(item: Item, incoming: _Incoming) -> None:
         item.published_at = min(data.published_at, item.fetched_at)
 
 
-def _insert(session: Session, items: list[Item]) -> list[Item]:
-    """Insert new items; when a concurrent run stored one first, keep the others and skip it."""
+_COLUMNS = tuple(column.key for column in Item.__table__.columns if column.key != "id")
+
+
+def _insert(session: Session, items: list[Item], *, source_id: int) -> list[Item]:
+    """Insert new items in one statement; when a concurrent run stored one first, keep the others, skip it.
+
+    The unit of work would insert them one row at a time on SQLite (it needs each new id back and SQLite's
+    RETURNING promises no order), so they go in as one executemany, their ids are read back by key, and the
+    objects join the session as persistent, which keeps them in the identity map for whatever comes next.
+    """
     if not items:
         return []
+    rows = []
+    for item in items:
+        row = {key: getattr(item, key) for key in _COLUMNS}
+        for key, value in row.items():
+            if key not in item.__dict__:
+                # Set, not merely defaulted: an unset attribute would be expired, and re-read, once attached.
+                setattr(item, key, value)
+        rows.append(row)
     try:
         with session.begin_nested():
-            session.add_all(items)
-            session.flush()
-        return items
+            session.execute(insert(Item.__table__), rows)
+        stored = items
     except IntegrityError:
         stored = []
-        for item in items:
+        for item, row in zip(items, rows, strict=True):
             try:
                 with session.begin_nested():
-                    session.add(item)
-                    session.flush()
+                    session.execute(insert(Item.__table__), [row])
                 stored.append(item)
             except IntegrityError:
                 continue
-        return stored
+    _attach(session, stored, source_id=source_id)
+    fts.index_grams(session.connection(), [(item.id, item.title, item.text) for item in stored])
+    return stored
+
+
+def _attach(session: Session, items: list[Item], *, source_id: int) -> None:
+    """Give inserted items their ids and make them persistent in the session without another INSERT."""
+    by_key = {item.url_key: item for item in items if item.url_key}
+    by_ext = {item.external_id: item for item in items if not item.url_key}
+    keys, externals = list(by_key), list(by_ext)
+    for start in range(0, max(len(keys), len(externals)), LOOKUP_CHUNK):
+        conditions = []
+        if key_part := keys[start : start + LOOKUP_CHUNK]:
+            conditions.append(Item.url_key.in_(key_part))
+        if ext_part := externals[start : start + LOOKUP_CHUNK]:
+            conditions.append(and_(Item.source_id == source_id, Item.external_id.in_(ext_part)))
+        rows = session.execute(select(Item.id, Item.url_key, Item.external_id).where(or_(*conditions)))
+        for item_id, key, external in rows:
+            item = by_key.get(key) if key else by_ext.get(external)
+            if item is not None:
+                item.id = item_id
+    for item in items:
+        make_transient_to_detached(item)
+        session.add(item)
 
 
 def analyse(
@@ -206,11 +255,12 @@ def _apply(item: Item, analysis: Analysis, now: datetime) -> None:
     item.analysed_at = now
 
 
-def _link_departments(session: Session, items: list[Item]) -> None:
+def _link_departments(session: Session, items: list[Item], *, fresh: bool = False) -> None:
     if not items:
         return
-    ids = [item.id for item in items]
-    session.execute(delete(item_department).where(item_department.c.item_id.in_(ids)))
+    if not fresh:
+        ids = [item.id for item in items]
+        session.execute(delete(item_department).where(item_department.c.item_id.in_(ids)))
     rows = [{"item_id": item.id, "department_id": d["id"]} for item in items for d in item.departments]
     if rows:
         session.execute(insert(item_department), rows)

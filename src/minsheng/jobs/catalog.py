@@ -11,6 +11,9 @@ TASK_MODULES: list[str] = [
     "minsheng.jobs.builtin",
     "minsheng.cases.jobs",
     "minsheng.sources.jobs",
+    "minsheng.events.jobs",
+    "minsheng.channels.jobs",
+    "minsheng.warning.jobs",
 ]
 
 

@@ -21,12 +21,23 @@ ROUND_SECONDS = 60
 
 @sources_app.command("add")
 def add(
-    kind: Annotated[str, typer.Option(help="rss, jsonfeed, push or import")],
+    kind: Annotated[str, typer.Option(help="rss, jsonfeed, sitemap, html, push or import")],
     name: Annotated[str, typer.Option(help="Display name (unique)")],
-    url: Annotated[str | None, typer.Option(help="Feed URL (rss, jsonfeed)")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Feed, sitemap or list-page URL (rss, jsonfeed, sitemap, html)")
+    ] = None,
     tier: Annotated[str, typer.Option(help="key (重点) or normal (一般)")] = "normal",
     interval: Annotated[int | None, typer.Option(help="Minutes between fetches")] = None,
     encoding: Annotated[str | None, typer.Option(help="Force this charset (e.g. gbk)")] = None,
+    selector: Annotated[
+        str | None, typer.Option(help="CSS selector of the article links on the list page (html)")
+    ] = None,
+    max_articles: Annotated[
+        int | None, typer.Option(help="Most articles fetched per round (sitemap, html); default: settings")
+    ] = None,
+    follow_offsite: Annotated[
+        bool, typer.Option("--follow-offsite", help="Also follow links to other sites (sitemap, html)")
+    ] = False,
 ) -> None:
     """Add a source."""
     settings = get_settings()
@@ -39,6 +50,9 @@ def add(
                 "tier": tier,
                 "interval_minutes": interval,
                 "encoding": encoding,
+                "selector": selector,
+                "max_articles": max_articles,
+                "follow_offsite": follow_offsite,
             }
         )
     except ValidationError as error:
@@ -86,8 +100,12 @@ def ingest(
     once: Annotated[bool, typer.Option("--once", help="Fetch the due sources once and exit")] = False,
 ) -> None:
     """Fetch due sources, analyse and store their items (every minute until interrupted, or --once)."""
+    # Every model, so that the clustering's relationships (events to users) can be configured.
+    import minsheng.models  # noqa: F401
     from minsheng.sources.ingest import run_round
     from minsheng.text.engine_cache import EngineCache
+    from minsheng.warning.evaluate import describe
+    from minsheng.warning.jobs import evaluate_and_notify
 
     settings = get_settings()
     database = make_engine(settings.resolved_database_url)
@@ -100,6 +118,7 @@ def ingest(
                 typer.secho(report.summary(), fg=None if report.ok else typer.colors.YELLOW)
             if not reports:
                 typer.echo("没有到期需要抓取的信息源")
+            typer.echo(describe(evaluate_and_notify(factory, settings=settings)))
             if once:
                 break
             time.sleep(ROUND_SECONDS)

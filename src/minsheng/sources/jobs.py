@@ -8,6 +8,7 @@ from minsheng.core.settings import Settings
 from minsheng.jobs.registry import JobContext, periodic
 from minsheng.sources.ingest import run_round
 from minsheng.text.engine_cache import EngineCache
+from minsheng.warning.jobs import evaluate_and_notify
 
 FETCH_TASK = "sources.fetch_due"
 
@@ -25,6 +26,9 @@ def _engine_cache(settings: Settings) -> EngineCache:
 def fetch_due(ctx: JobContext) -> dict[str, int]:
     """Fetch every due source once, store and analyse the new items."""
     reports = run_round(ctx.session_factory, settings=ctx.settings, engines=_engine_cache(ctx.settings))
+    if any(r.created or r.updated for r in reports):
+        # New items are judged at once rather than at the next minute's warning round.
+        evaluate_and_notify(ctx.session_factory, settings=ctx.settings)
     return {
         "sources": len(reports),
         "failed": sum(1 for r in reports if not r.ok),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, String, Text
+from sqlalchemy import JSON, Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from minsheng.core.database import Base
@@ -17,6 +18,8 @@ class SourceKind(enum.StrEnum):
 
     rss = "rss"
     jsonfeed = "jsonfeed"
+    sitemap = "sitemap"
+    html = "html"
     push = "push"
     upload = "import"
 
@@ -28,12 +31,14 @@ class SourceTier(enum.StrEnum):
     normal = "normal"
 
 
-FETCHED_KINDS = (SourceKind.rss, SourceKind.jsonfeed)
+FETCHED_KINDS = (SourceKind.rss, SourceKind.jsonfeed, SourceKind.sitemap, SourceKind.html)
+# Kinds whose list (a sitemap or a web page) only names articles, each fetched and extracted on its own.
+PAGE_KINDS = (SourceKind.sitemap, SourceKind.html)
 TIER_LABELS = {SourceTier.key: "重点", SourceTier.normal: "一般"}
 
 
 class Source(TimestampMixin, Base):
-    """A public source; only feeds (rss, jsonfeed) are fetched, push and import sources are written to."""
+    """A public source: feeds and pages (rss, jsonfeed, sitemap, html) are fetched, push and import sent."""
 
     __tablename__ = "source"
 
@@ -57,10 +62,21 @@ class Source(TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     disabled_reason: Mapped[str | None] = mapped_column(String(256))
+    # Page sources: the CSS selector of article links on an html list page, the most articles read per round
+    # (empty: the setting), and whether links to other sites are followed.
+    selector: Mapped[str | None] = mapped_column(String(256))
+    max_articles: Mapped[int | None] = mapped_column()
+    follow_offsite: Mapped[bool] = mapped_column(default=False)
+    # What the crawler of a page source remembers between rounds (see sources.crawl.CrawlState).
+    crawl_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     @property
     def is_fetched(self) -> bool:
         return self.kind in FETCHED_KINDS
+
+    @property
+    def is_page_source(self) -> bool:
+        return self.kind in PAGE_KINDS
 
     @property
     def tier_label(self) -> str:

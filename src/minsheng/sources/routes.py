@@ -15,13 +15,24 @@ from minsheng.auth.models import User
 from minsheng.core.errors import MinshengError
 from minsheng.core.timeutil import utcnow
 from minsheng.sources import service
+from minsheng.sources.crawl import CrawlState
 from minsheng.sources.models import TIER_LABELS, SourceKind
 from minsheng.sources.schemas import SourceCreate
 from minsheng.web.deps import AppSettings, DbSession, render, require_role
 
 router = APIRouter(prefix="/monitor")
 Manager = Annotated[User, Depends(require_role("admin", "analyst"))]
-FORM_FIELDS = ("name", "kind", "url", "tier", "interval_minutes", "encoding")
+FORM_FIELDS = (
+    "name",
+    "kind",
+    "url",
+    "tier",
+    "interval_minutes",
+    "encoding",
+    "selector",
+    "max_articles",
+    "follow_offsite",
+)
 
 
 def _page(request: Request, db: DbSession, **extra: object) -> HTMLResponse:
@@ -30,6 +41,7 @@ def _page(request: Request, db: DbSession, **extra: object) -> HTMLResponse:
         "sources": sources,
         "health": {s.id: service.health_of(s) for s in sources},
         "recent": service.recent_counts(db, since=utcnow() - timedelta(hours=24)),
+        "crawls": {s.id: CrawlState.load(s.crawl_state) for s in sources if s.is_page_source},
         "kinds": [k.value for k in SourceKind],
         "tiers": {t.value: label for t, label in TIER_LABELS.items()},
         "form": {},
@@ -48,7 +60,8 @@ def sources_page(request: Request, db: DbSession, user: Manager) -> HTMLResponse
 async def add_source(request: Request, db: DbSession, settings: AppSettings, user: Manager) -> Response:
     """Add a source from the form."""
     form = {key: str(value).strip() for key, value in (await request.form()).items() if key in FORM_FIELDS}
-    values = {key: value or None for key, value in form.items()}
+    values: dict[str, object] = {key: value or None for key, value in form.items()}
+    values["follow_offsite"] = bool(form.get("follow_offsite"))
     try:
         source = service.create_source(db, data=SourceCreate.model_validate(values), settings=settings)
     except ValidationError as error:

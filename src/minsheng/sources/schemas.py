@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from selectolax.lexbor import LexborHTMLParser
 
 from minsheng.sources.models import FETCHED_KINDS, SourceKind, SourceTier
 
@@ -20,8 +21,11 @@ class SourceCreate(BaseModel):
     timeout_seconds: float | None = Field(default=None, gt=0, le=300)
     max_kb: int | None = Field(default=None, ge=1, le=100 * 1024)
     encoding: str | None = Field(default=None, max_length=32)
+    selector: str | None = Field(default=None, max_length=256)
+    max_articles: int | None = Field(default=None, ge=1, le=1000)
+    follow_offsite: bool = False
 
-    @field_validator("name", "url", "encoding", mode="before")
+    @field_validator("name", "url", "encoding", "selector", mode="before")
     @classmethod
     def _strip(cls, value: object) -> object:
         return (value.strip() or None) if isinstance(value, str) else value
@@ -36,4 +40,19 @@ class SourceCreate(BaseModel):
                 codecs.lookup(self.encoding)
             except LookupError:
                 raise ValueError(f"未知的字符编码：{self.encoding}") from None
+        if self.kind == SourceKind.html:
+            if not self.selector:
+                raise ValueError("网页列表源需要文章链接的 CSS 选择器，例如 a.news-title")
+            if not is_valid_selector(self.selector):
+                raise ValueError(f"CSS 选择器无效：{self.selector}")
         return self
+
+
+def is_valid_selector(selector: str) -> bool:
+    """Tell whether the HTML parser accepts a CSS selector."""
+    try:
+        LexborHTMLParser("<p></p>").css(selector)
+    except Exception:
+        # The parser reports a bad selector with a bare exception type that differs between versions.
+        return False
+    return True

@@ -41,6 +41,9 @@ def create_source(session: Session, *, data: SourceCreate, settings: Settings) -
         timeout_seconds=data.timeout_seconds or settings.fetch_timeout_seconds,
         max_bytes=(data.max_kb or settings.fetch_max_kb) * 1024,
         encoding=data.encoding,
+        selector=data.selector if data.kind == SourceKind.html else None,
+        max_articles=data.max_articles,
+        follow_offsite=data.follow_offsite,
         is_enabled=True,
         consecutive_failures=0,
     )
@@ -88,6 +91,11 @@ def set_enabled(session: Session, *, source: Source, enabled: bool, now: datetim
         source.disabled_reason = None
         source.next_due_at = now
     session.flush()
+
+
+def articles_per_round(source: Source, *, settings: Settings) -> int:
+    """Return how many articles a page source may fetch in one round."""
+    return source.max_articles or settings.source_articles_per_round
 
 
 def due_sources(session: Session, *, now: datetime) -> list[Source]:

@@ -121,11 +121,13 @@ class TextEngine:
         titles: Sequence[str | None] | None = None,
         published_at: Sequence[datetime | None] | None = None,
         phrases: bool = False,
+        tasks: Sequence[str] = TASKS,
     ) -> list[Analysis]:
         """Analyse a batch; the classifiers run once over the whole batch, which is the fast path.
 
         Key phrases (TextRank) cost as much as everything else together, so a batch computes them only when
-        asked; events compute them over their merged text instead.
+        asked; events compute them over their merged text instead. `tasks` names the classifiers to run
+        (all by default); a caller that reads only some of the predictions can spare the others.
         """
         titles = titles or [None] * len(texts)
         moments = published_at or [None] * len(texts)
@@ -136,14 +138,14 @@ class TextEngine:
         # Everything downstream reads the masked text, so no word, keyword or number carries personal data.
         masked = [mask(text) if found else text for text, found in zip(raw, personal, strict=True)]
         clean = [normalize_for_analysis(text[:ANALYSIS_CHAR_LIMIT]) for text in masked]
-        predictions = {task: self.classifiers.predict(task, clean) for task in TASKS}
+        predictions = {task: self.classifiers.predict(task, clean) for task in tasks}
         return [
             self._one(
                 clean[i],
                 masked[i],
                 personal[i],
                 moments[i] or utcnow(),
-                {t: predictions[t][i] for t in TASKS},
+                {t: predictions[t][i] for t in tasks},
                 phrases=phrases,
             )
             for i in range(len(raw))

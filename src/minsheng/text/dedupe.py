@@ -17,6 +17,7 @@ from minsheng.text.dedupe_signature import (
     fingerprint_many,
     normalize,
     signature,
+    similarities,
     similarity,
 )
 
@@ -253,12 +254,10 @@ class DuplicateIndex:
         if not self._is_hashed(fingerprint):
             members = self._short.get(fingerprint.exact, {})
             return [Match(key, 1.0) for key in members if key != exclude]
-        matches = []
-        for key in self._lsh.query(self._minhash(fingerprint)):
-            if key == exclude:
-                continue
-            score = similarity(fingerprint, self._docs[key])
-            if score >= self.threshold:
-                matches.append(Match(key, score))
+        keys = [key for key in self._lsh.query(self._minhash(fingerprint)) if key != exclude]
+        scores = similarities(fingerprint, [self._docs[key] for key in keys])
+        matches = [
+            Match(key, score) for key, score in zip(keys, scores, strict=True) if score >= self.threshold
+        ]
         matches.sort(key=lambda match: (-match.similarity, self._order[match.key]))
         return matches

@@ -20,10 +20,13 @@ from minsheng.cases.api import router as cases_api_router
 from minsheng.cases.duplicates import DuplicateFinder
 from minsheng.cases.public_routes import router as public_cases_router
 from minsheng.cases.routes import router as cases_router
+from minsheng.cases.routing import RoutingTable
 from minsheng.cases.statistics_routes import router as case_statistics_router
+from minsheng.channels.routes import router as channels_router
 from minsheng.core.database import make_engine, make_sessionmaker
 from minsheng.core.errors import MinshengError
 from minsheng.core.settings import Settings, get_settings
+from minsheng.events.routes import router as events_router
 from minsheng.items.api import router as items_api_router
 from minsheng.items.routes import router as items_router
 from minsheng.open311.routes import router as open311_router
@@ -33,6 +36,9 @@ from minsheng.org.routes import router as org_router
 from minsheng.plans.routes import router as plans_router
 from minsheng.sources.routes import router as sources_router
 from minsheng.text.engine_cache import EngineCache
+from minsheng.warning.admin_routes import router as warning_admin_router
+from minsheng.warning.routes import router as warning_router
+from minsheng.web.context import TokenCache
 from minsheng.web.csrf import verify_csrf
 from minsheng.web.errors import install_error_handlers, render_error
 from minsheng.web.middleware import SecurityHeadersMiddleware, UnitOfWorkMiddleware
@@ -136,6 +142,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     app.state.rate_limiter = RateLimiter(settings)
     app.state.text_engines = EngineCache(settings)
     app.state.case_duplicates = DuplicateFinder()
+    app.state.case_routing = RoutingTable()
+    app.state.api_tokens = TokenCache(app.state.session_factory, seconds=settings.api_token_cache_seconds)
     app.state.render_error = render_error
     # Open311 clients expect the specification's <errors> document, whatever they send as Accept.
     app.state.error_renderers = {"/open311/": render_open311_error}
@@ -166,6 +174,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
         app.include_router(router)
     app.include_router(open311_router)
     app.include_router(plans_router)
-    for router in (sources_router, items_router, items_api_router):
+    for router in (sources_router, items_router, items_api_router, events_router):
         app.include_router(router)
+    for router in (warning_router, warning_admin_router):
+        app.include_router(router)
+    app.include_router(channels_router)
     return app

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 from starlette.requests import Request
 
 from minsheng.auth.models import ApiToken, User
 from minsheng.auth.tokens import authenticate_token
+from minsheng.core.changes import ChangeCounter
 from minsheng.core.errors import NotAuthenticated
 from minsheng.core.timeutil import utcnow
+from minsheng.org.models import Department
+
+# What a cached token stands for: the token, its user and the user's department. Marking a token used
+# (last_used_at, written by the lookup itself once a minute) changes nothing a request relies on.
+AUTH_CHANGES = ChangeCounter(ApiToken, User, Department, ignore={"last_used_at"})
 
 
 @dataclass
@@ -50,14 +59,81 @@ def load_session_user(db: Session, request: Request, *, max_age: int) -> User | 
     return user
 
 
-def load_token_user(db: Session, request: Request) -> tuple[User, ApiToken] | None:
-    """Return the user of a bearer token, None when there is no token, or raise for a bad one."""
+def bearer_token(request: Request) -> str | None:
+    """Return the bearer token a request carries, None when it has none, or raise for an empty one."""
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         return None
     plain = header[7:].strip()
     if not plain:
         raise NotAuthenticated("缺少 API 令牌")
-    user, token = authenticate_token(db, plain=plain)
-    loaded = db.get(User, user.id, options=[selectinload(User.department)], populate_existing=True)
-    return (loaded or user), token
+    return plain
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    user: User  # detached, department loaded; requests get their own copy
+    token: ApiToken
+    at: float
+    generation: int
+
+
+class TokenCache:
+    """API tokens checked in the last few seconds, so a busy client is not looked up on every request.
+
+    Entries are keyed by the token's SHA-256 digest and hold detached rows that each request merges into
+    its own session. A change this process commits to a token, user or department empties the cache at
+    once; another process's change is seen after at most `seconds`. Expiry is checked on every use and
+    failed lookups are never kept.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], *, seconds: float, size: int = 1024) -> None:
+        self.factory = factory
+        self.seconds = seconds
+        self.size = size
+        self._entries: dict[str, _Checked] = {}
+        self._generation = AUTH_CHANGES.value
+        self._lock = threading.Lock()
+
+    def cached(self, plain: str) -> _Checked | None:
+        """Return the still-valid entry of a token, without touching the database."""
+        if self.seconds <= 0:
+            return None
+        if self._generation != AUTH_CHANGES.value:
+            with self._lock:
+                self._entries.clear()
+                self._generation = AUTH_CHANGES.value
+            return None
+        entry = self._entries.get(_digest(plain))
+        if entry is None or entry.generation != AUTH_CHANGES.value:
+            return None
+        expires = entry.token.expires_at
+        if time.monotonic() - entry.at >= self.seconds or (expires is not None and expires <= utcnow()):
+            return None
+        return entry
+
+    def check(self, plain: str) -> _Checked:
+        """Authenticate a token against the database in a short transaction of its own and keep the result."""
+        generation = AUTH_CHANGES.value
+        with self.factory() as session:
+            user, token = authenticate_token(session, plain=plain)
+            loaded = session.get(
+                User, user.id, options=[selectinload(User.department)], populate_existing=True
+            )
+            session.commit()
+        entry = _Checked(user=loaded or user, token=token, at=time.monotonic(), generation=generation)
+        if self.seconds > 0:
+            with self._lock:
+                if len(self._entries) >= self.size:
+                    self._entries.pop(next(iter(self._entries)))
+                self._entries[_digest(plain)] = entry
+        return entry
+
+    @staticmethod
+    def attach(db: Session, entry: _Checked) -> tuple[User, ApiToken]:
+        """Give the request its own copies of the token and user, bound to its session, without a query."""
+        return db.merge(entry.user, load=False), db.merge(entry.token, load=False)
+
+
+def _digest(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()

@@ -14,11 +14,13 @@ from minsheng.core.errors import NotAuthenticated, PermissionDenied
 from minsheng.core.settings import Settings
 
 
-def _db(request: Request) -> Session:
+# The dependencies below only read what the middleware put on the request, so they are coroutines: FastAPI
+# would otherwise hand each plain function to the thread pool, a round trip per dependency and request.
+async def _db(request: Request) -> Session:
     return request.state.db
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -30,7 +32,7 @@ class PasswordChangeRequired(PermissionDenied):
     default_message = "请先修改一次性密码"
 
 
-def _current_user(request: Request) -> User:
+def _user_of(request: Request) -> User:
     user = request.state.ctx.user
     if user is None:
         raise NotAuthenticated()
@@ -39,7 +41,11 @@ def _current_user(request: Request) -> User:
     return user
 
 
-def _optional_user(request: Request) -> User | None:
+async def _current_user(request: Request) -> User:
+    return _user_of(request)
+
+
+async def _optional_user(request: Request) -> User | None:
     return request.state.ctx.user
 
 
@@ -52,8 +58,8 @@ OptionalUser = Annotated[User | None, Depends(_optional_user)]
 def require_role(*roles: str, scope: str | None = None):
     """Build a dependency admitting users holding any of the roles (and, for API tokens, the scope)."""
 
-    def dependency(request: Request) -> User:
-        user = _current_user(request)
+    async def dependency(request: Request) -> User:
+        user = _user_of(request)
         if roles and not user.has_role(*roles):
             raise PermissionDenied()
         token = request.state.ctx.token

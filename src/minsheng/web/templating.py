@@ -16,7 +16,19 @@ from minsheng.core.timeutil import format_local
 from minsheng.text.pii import mask
 from minsheng.web.csrf import csrf_token
 
-DOMAINS_WITH_TEMPLATES = ("web", "auth", "org", "audit", "cases", "plans", "sources", "items")
+DOMAINS_WITH_TEMPLATES = (
+    "web",
+    "auth",
+    "org",
+    "audit",
+    "cases",
+    "plans",
+    "sources",
+    "items",
+    "events",
+    "warning",
+    "channels",
+)
 
 
 @pass_context

@@ -15,11 +15,19 @@ from minsheng.core.settings import Settings
 from minsheng.sources.fetcher.robots import RobotsCache
 
 MAX_REDIRECTS = 5
+PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 410, 451})
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 class FetchError(Exception):
-    """A fetch that failed, with the reason in Chinese for the source's health record."""
+    """A fetch that failed, with the reason in Chinese for the source's health record.
+
+    `permanent` says that asking again will not help (robots.txt refusal, 404, 410, 401, 403).
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -113,7 +121,7 @@ class PoliteFetcher:
         origin = f"{parts.scheme}://{parts.netloc}"
         with self.gate.turn(parts.netloc.lower()):
             if not self.robots.allowed(self.client, request.url, origin=origin):
-                raise FetchError("robots.txt 不允许抓取该地址")
+                raise FetchError("robots.txt 不允许抓取该地址", permanent=True)
         with self.gate.turn(parts.netloc.lower()):
             return self._get(request)
 
@@ -131,7 +139,10 @@ class PoliteFetcher:
                 if response.status_code == 304:
                     return FetchResult(304, str(response.url))
                 if response.status_code >= 400:
-                    raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                    raise FetchError(
+                        f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+                        permanent=response.status_code in PERMANENT_STATUSES,
+                    )
                 declared = response.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > request.max_bytes:
                     raise FetchError(_too_large(request.max_bytes))
