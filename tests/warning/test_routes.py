@@ -84,6 +84,9 @@ def test_acknowledge_open_case_and_close(client, session, settings):
         f"/monitor/alerts/{alert.id}/case", data={"csrf_token": token}, follow_redirects=False
     )
     assert opened.status_code == 303 and opened.headers["location"].startswith("/cases/")
+    case_page = client.get(opened.headers["location"])
+    assert case_page.status_code == 200 and 'id="case-related"' in case_page.text
+    assert f"/monitor/events/{alert.event_id}" in case_page.text
     case = session.scalar(select(Case).where(Case.channel == "alert"))
     detach(session, case)
     assert case.title == "河边化工厂异味" and case.priority == "urgent"

@@ -53,6 +53,7 @@ from minsheng.cases.states import (
 from minsheng.core.errors import MinshengError
 from minsheng.core.i18n import translate
 from minsheng.core.timeutil import utcnow
+from minsheng.events.related import related_events
 from minsheng.org.service import list_departments
 from minsheng.org.tabular import MAX_TABLE_BYTES
 from minsheng.web.deps import AppSettings, CurrentUser, DbSession, render, require_role
@@ -216,6 +217,15 @@ def _case_context(
         "attachments": list_attachments(db, case_id=case.id),
         "is_overdue": is_overdue(case, now),
         "is_sign_overdue": is_sign_overdue(case, now),
+        "related_events": related_events(
+            db,
+            case_id=case.id,
+            region_code=case.region_code,
+            keywords=list((case.suggestions or {}).get("keywords") or []),
+            now=now,
+        )
+        if user.has_role("admin", "analyst", "leader", "supervisor", "dispatcher")
+        else [],
         "error": None,
         **extra,
     }
